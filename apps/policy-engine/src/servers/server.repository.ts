@@ -1,0 +1,91 @@
+// Every query of the server registry.
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { ServerEntity } from './server.entity';
+
+export interface ServerListFilter {
+  limit: number;
+  after?: { createdAt: string; id: string };
+  q?: string;
+  status?: string;
+}
+
+const COLUMNS =
+  'id, name, server_type, source_repository, source_branch, dockerfile_path, tier, owner, status, version, created_at, updated_at';
+
+@Injectable()
+export class ServerRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  transaction<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(fn);
+  }
+
+  async findById(id: string, m: EntityManager = this.dataSource.manager): Promise<ServerEntity | undefined> {
+    const rows = (await m.query(`SELECT ${COLUMNS} FROM servers WHERE id = $1`, [id])) as ServerEntity[];
+    return rows[0];
+  }
+
+  async list(f: ServerListFilter): Promise<ServerEntity[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (f.after) {
+      params.push(f.after.createdAt, f.after.id);
+      where.push(`(created_at, id) > ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+    }
+    if (f.q) {
+      params.push(`%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      where.push(`name ILIKE $${params.length}`);
+    }
+    if (f.status) {
+      params.push(f.status);
+      where.push(`status = $${params.length}`);
+    }
+    params.push(f.limit);
+    return (await this.dataSource.query(
+      `SELECT ${COLUMNS} FROM servers ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY created_at, id LIMIT $${params.length}`,
+      params,
+    )) as ServerEntity[];
+  }
+
+  async insert(m: EntityManager, s: Omit<ServerEntity, 'created_at' | 'updated_at' | 'version'>): Promise<ServerEntity> {
+    const rows = (await m.query(
+      `INSERT INTO servers (id, name, server_type, source_repository, source_branch, dockerfile_path, tier, owner, status)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLUMNS}`,
+      [s.id, s.name, s.server_type, s.source_repository, s.source_branch, s.dockerfile_path, s.tier, s.owner, s.status],
+    )) as ServerEntity[];
+    return rows[0];
+  }
+
+  /** Applies `changes` only if the row is still at `version`; undefined means the version was stale or the row gone. */
+  async updateIfVersion(
+    m: EntityManager,
+    id: string,
+    version: number,
+    changes: Partial<Pick<ServerEntity, 'name' | 'server_type' | 'source_repository' | 'source_branch' | 'dockerfile_path' | 'tier' | 'owner' | 'status'>>,
+  ): Promise<ServerEntity | undefined> {
+    const sets: string[] = [];
+    const params: unknown[] = [id, version];
+    for (const [k, v] of Object.entries(changes)) {
+      if (v === undefined) continue;
+      params.push(v);
+      sets.push(`${k} = $${params.length}`);
+    }
+    sets.push('version = version + 1', 'updated_at = now()');
+    const [rows] = (await m.query(
+      `UPDATE servers SET ${sets.join(', ')} WHERE id = $1 AND version = $2 RETURNING ${COLUMNS}`,
+      params,
+    )) as [ServerEntity[], number];
+    return rows[0];
+  }
+
+  async deleteIfVersion(m: EntityManager, id: string, version?: number): Promise<ServerEntity | undefined> {
+    const [rows] = (await m.query(
+      `DELETE FROM servers WHERE id = $1 ${version === undefined ? '' : 'AND version = $2'} RETURNING ${COLUMNS}`,
+      version === undefined ? [id] : [id, version],
+    )) as [ServerEntity[], number];
+    return rows[0];
+  }
+}

@@ -1,0 +1,138 @@
+// Registers, changes and removes servers; each write and its event commit together.
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import type { CreateServerBody, Server, ServerListQuery, UpdateServerBody } from '@mcp-host/contracts';
+import { OutboxService } from '@mcp-host/platform';
+import { ServerErrorCode, ServerException } from './server.exception';
+import type { ServerEntity } from './server.entity';
+import { ServerRepository } from './server.repository';
+
+const UNIQUE_VIOLATION = '23505';
+
+export function toServer(e: ServerEntity): Server {
+  return {
+    id: e.id,
+    name: e.name,
+    server_type: e.server_type,
+    source_repository: e.source_repository,
+    source_branch: e.source_branch,
+    dockerfile_path: e.dockerfile_path,
+    tier: e.tier,
+    owner: e.owner,
+    status: e.status,
+    version: e.version,
+    created_at: new Date(e.created_at).toISOString(),
+    updated_at: new Date(e.updated_at).toISOString(),
+  };
+}
+
+function encodeCursor(e: ServerEntity): string {
+  return Buffer.from(`${new Date(e.created_at).toISOString()}|${e.id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: string; id: string } {
+  const [createdAt, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  if (!createdAt || !id || Number.isNaN(Date.parse(createdAt)) || !/^[0-9a-f-]{36}$/i.test(id)) {
+    throw new ServerException(ServerErrorCode.INVALID_CURSOR, 'The cursor is not one this API returned.');
+  }
+  return { createdAt, id };
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  return (err as { code?: string })?.code === UNIQUE_VIOLATION || (err as { driverError?: { code?: string } })?.driverError?.code === UNIQUE_VIOLATION;
+}
+
+@Injectable()
+export class ServerService {
+  constructor(
+    private readonly repo: ServerRepository,
+    private readonly outbox: OutboxService,
+  ) {}
+
+  async register(body: CreateServerBody, caller?: string): Promise<Server> {
+    try {
+      return await this.repo.transaction(async (m) => {
+        const row = await this.repo.insert(m, {
+          id: randomUUID(),
+          name: body.name,
+          server_type: body.server_type,
+          source_repository: body.source_repository ?? null,
+          source_branch: body.source_branch ?? null,
+          dockerfile_path: body.dockerfile_path ?? null,
+          tier: body.tier ?? null,
+          owner: body.owner ?? caller ?? null,
+          status: 'registered',
+        });
+        const server = toServer(row);
+        await this.outbox.publish(m, 'server.registered', server);
+        return server;
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) {
+        throw new ServerException(ServerErrorCode.NAME_TAKEN, `A server named "${body.name}" already exists.`);
+      }
+      throw err;
+    }
+  }
+
+  async get(id: string): Promise<Server> {
+    const row = await this.repo.findById(id);
+    if (!row) throw new ServerException(ServerErrorCode.NOT_FOUND, `No server with id ${id}.`);
+    return toServer(row);
+  }
+
+  async list(q: ServerListQuery): Promise<{ items: Server[]; next_cursor: string | null }> {
+    const rows = await this.repo.list({
+      limit: q.limit + 1,
+      after: q.cursor ? decodeCursor(q.cursor) : undefined,
+      q: q.q,
+      status: q.status,
+    });
+    const page = rows.slice(0, q.limit);
+    return {
+      items: page.map(toServer),
+      next_cursor: rows.length > q.limit ? encodeCursor(page[page.length - 1]) : null,
+    };
+  }
+
+  async update(id: string, body: UpdateServerBody): Promise<Server> {
+    const { version, ...changes } = body;
+    try {
+      return await this.repo.transaction(async (m) => {
+        const row = await this.repo.updateIfVersion(m, id, version, changes);
+        if (!row) throw await this.staleOrMissing(id, version);
+        const server = toServer(row);
+        await this.outbox.publish(m, 'server.updated', server);
+        return server;
+      });
+    } catch (err) {
+      if (isUniqueViolation(err)) {
+        throw new ServerException(ServerErrorCode.NAME_TAKEN, `A server named "${changes.name}" already exists.`);
+      }
+      throw err;
+    }
+  }
+
+  async delete(id: string, version?: number): Promise<void> {
+    await this.repo.transaction(async (m) => {
+      const row = await this.repo.deleteIfVersion(m, id, version);
+      if (!row) throw await this.staleOrMissing(id, version);
+      await this.outbox.publish(m, 'server.deleted', {
+        id: row.id,
+        name: row.name,
+        version: row.version,
+        deleted_at: new Date().toISOString(),
+      });
+    });
+  }
+
+  private async staleOrMissing(id: string, version?: number): Promise<ServerException> {
+    const current = await this.repo.findById(id);
+    if (!current) return new ServerException(ServerErrorCode.NOT_FOUND, `No server with id ${id}.`);
+    return new ServerException(
+      ServerErrorCode.VERSION_CONFLICT,
+      `Server ${id} is at version ${current.version}, not ${version}; reload it and try again.`,
+      { current_version: current.version },
+    );
+  }
+}

@@ -1,0 +1,91 @@
+// The variables every service shares, with the spec's defaults; each service extends this schema with its own.
+import { z } from 'zod';
+
+const TRUE_VALUES = new Set(['1', 'true', 'yes', 'on']);
+const FALSE_VALUES = new Set(['0', 'false', 'no', 'off', '']);
+
+/** A boolean written as an environment string: true/false, 1/0, yes/no, on/off. */
+export const envBoolean = (defaultValue: boolean) =>
+  z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined) return defaultValue;
+      const v = raw.trim().toLowerCase();
+      if (TRUE_VALUES.has(v)) return true;
+      if (FALSE_VALUES.has(v)) return false;
+      ctx.addIssue({ code: 'custom', message: `must be true or false (got "${raw}")` });
+      return z.NEVER;
+    });
+
+/** A whole number written as an environment string, within [min, max]. */
+export const envInt = (defaultValue: number | undefined, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw.trim() === '') {
+        if (defaultValue !== undefined) return defaultValue;
+        ctx.addIssue({ code: 'custom', message: 'is required' });
+        return z.NEVER;
+      }
+      const n = Number(raw.trim());
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max} (got "${raw}")` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+/** A comma-separated list; blank entries are dropped. */
+export const envList = (defaultValue: string[]) =>
+  z
+    .string()
+    .optional()
+    .transform((raw) =>
+      raw === undefined || raw.trim() === ''
+        ? defaultValue
+        : raw
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+    );
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const baseConfigShape = {
+  BIND_ADDRESS: z.string().min(1).default('0.0.0.0').describe('Address the HTTP server listens on.'),
+  BIND_PORT: envInt(3000, 0, 65535).describe('Port the HTTP server listens on.'),
+  ALLOW_MIGRATION_FAILURE: envBoolean(false).describe(
+    'When true, boot continues (with a loud warning) even if database migrations fail.',
+  ),
+  DATABASE_URL: z
+    .string()
+    .default('postgres://postgres@127.0.0.1:5432/mcp_host')
+    .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// URL')
+    .describe('PostgreSQL connection URL; each service uses its own schema in it.'),
+  DATABASE_POOL_SIZE: envInt(10, 1, 200).describe('Connections in the service pool.'),
+  KAFKA_BROKERS: envList(['127.0.0.1:9092']).describe('Comma-separated Kafka bootstrap brokers.'),
+  KAFKA_CLIENT_ID: z.string().optional().describe('Kafka client id; defaults to the service name.'),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info').describe('pino log level.'),
+  EVENT_MAX_ATTEMPTS: envInt(5, 1, 100).describe(
+    'Times a consumer tries to apply an event before it goes to the dead-letter topic.',
+  ),
+  OUTBOX_RELAY_ENABLED: envBoolean(true).describe('Run the outbox relay in this process.'),
+  EVENT_CONSUMER_ENABLED: envBoolean(true).describe('Run the event consumer in this process.'),
+  KAFKA_SESSION_TIMEOUT_MS: envInt(10000, 1000, 300000).describe(
+    'Consumer group session timeout; a member silent this long is rebalanced out.',
+  ),
+  OUTBOX_BATCH_SIZE: envInt(500, 1, 10000).describe('Events the outbox relay publishes per Kafka request.'),
+  OUTBOX_POLL_INTERVAL_MS: envInt(1000, 10, 60000).describe(
+    'Longest wait between outbox scans when no NOTIFY arrives.',
+  ),
+  HTTP_BODY_LIMIT_BYTES: envInt(1024 * 1024, 1024).describe('Largest accepted request body; larger gets 413.'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z
+    .string()
+    .optional()
+    .describe('When set, traces are exported over OTLP/HTTP to this endpoint.'),
+};
+
+export const baseConfigSchema = z.object(baseConfigShape);
+export type BaseConfig = z.infer<typeof baseConfigSchema>;

@@ -1,0 +1,33 @@
+// Runs a service's migrations in its own schema; ALLOW_MIGRATION_FAILURE decides whether a failure stops the boot.
+import type { DataSource } from 'typeorm';
+import type { Logger } from 'pino';
+
+export class MigrationFailedError extends Error {
+  constructor(schema: string, cause: unknown) {
+    super(`Migrations failed in schema "${schema}": ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+    });
+    this.name = 'MigrationFailedError';
+  }
+}
+
+export async function runMigrations(
+  ds: DataSource,
+  schema: string,
+  opts: { allowFailure: boolean; logger: Logger },
+): Promise<{ applied: string[]; failed: boolean }> {
+  await ds.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+  try {
+    const applied = await ds.runMigrations({ transaction: 'each' });
+    if (applied.length > 0) opts.logger.info({ schema, applied: applied.map((m) => m.name) }, 'migrations applied');
+    return { applied: applied.map((m) => m.name), failed: false };
+  } catch (err) {
+    const failure = new MigrationFailedError(schema, err);
+    if (!opts.allowFailure) throw failure;
+    opts.logger.warn(
+      { schema, err: failure.message },
+      '!!! MIGRATIONS FAILED — continuing because ALLOW_MIGRATION_FAILURE=true; the schema may be incomplete !!!',
+    );
+    return { applied: [], failed: true };
+  }
+}

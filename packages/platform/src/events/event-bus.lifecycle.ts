@@ -1,0 +1,73 @@
+// Finds every @EventHandler in the service, then starts and stops the relay and the consumer with the app.
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import type { EventType } from '@mcp-host/contracts';
+import type { Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import { EVENT_HANDLER_METADATA, type EventHandlerFn } from './event-handler.decorator';
+import { EventConsumer } from './event-consumer';
+import { KafkaConnection } from './kafka-connection';
+import { OutboxRelay } from './outbox.relay';
+import { PlatformMetrics } from '../ops/platform-metrics';
+import { PLATFORM_CONFIG, PLATFORM_LOGGER, PLATFORM_OPTIONS } from '../tokens';
+import type { PlatformConfig, PlatformModuleOptions } from '../platform.module';
+
+@Injectable()
+export class EventBusLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  consumer?: EventConsumer;
+
+  constructor(
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly reflector: Reflector,
+    private readonly relay: OutboxRelay,
+    private readonly kafka: KafkaConnection,
+    private readonly dataSource: DataSource,
+    private readonly metrics: PlatformMetrics,
+    @Inject(PLATFORM_CONFIG) private readonly config: PlatformConfig,
+    @Inject(PLATFORM_OPTIONS) private readonly options: PlatformModuleOptions,
+    @Inject(PLATFORM_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  handlers(): Map<EventType, EventHandlerFn[]> {
+    const map = new Map<EventType, EventHandlerFn[]>();
+    for (const wrapper of this.discovery.getProviders()) {
+      const instance = wrapper.instance as Record<string, unknown> | undefined;
+      if (!instance || typeof instance !== 'object' || !wrapper.isDependencyTreeStatic()) continue;
+      const proto = Object.getPrototypeOf(instance) as object;
+      for (const name of this.scanner.getAllMethodNames(proto)) {
+        const method = instance[name];
+        if (typeof method !== 'function') continue;
+        const type = this.reflector.get<EventType | undefined>(EVENT_HANDLER_METADATA, method as () => void);
+        if (!type) continue;
+        const list = map.get(type) ?? [];
+        list.push((method as EventHandlerFn).bind(instance));
+        map.set(type, list);
+      }
+    }
+    return map;
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.config.OUTBOX_RELAY_ENABLED) this.relay.start();
+    if (this.config.EVENT_CONSUMER_ENABLED) {
+      this.consumer = new EventConsumer({
+        groupId: this.options.consumerGroup ?? `mcp-host.${this.options.service}`,
+        dataSource: this.dataSource,
+        kafka: this.kafka,
+        metrics: this.metrics,
+        logger: this.logger.child({ component: 'event-consumer' }),
+        maxAttempts: this.config.EVENT_MAX_ATTEMPTS,
+        handlers: this.handlers(),
+        sessionTimeoutMs: this.config.KAFKA_SESSION_TIMEOUT_MS,
+      });
+      this.consumer.start();
+    }
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.consumer?.stop();
+    await this.relay.stop();
+    await this.kafka.close();
+  }
+}

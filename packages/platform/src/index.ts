@@ -1,0 +1,18 @@
+// The shared NestJS kit. Services import from here only; kafkajs, pg and prom-client stay behind it.
+export * from './config/config.schema';
+export * from './config/load-config';
+export * from './database/data-source';
+export * from './database/migrate';
+export * from './events/event-handler.decorator';
+export * from './events/outbox.service';
+export { KafkaConnection } from './events/kafka-connection';
+export { EventConsumer, type DeadLetterReason } from './events/event-consumer';
+export { OutboxRelay } from './events/outbox.relay';
+export * from './http/api.exception';
+export * from './http/api-exception.filter';
+export * from './http/zod-validation.pipe';
+export * from './ops/platform-metrics';
+export * from './platform.module';
+export * from './tokens';
+export * from './bootstrap/service-app';
+export { currentScope, outgoingTraceparent, newTraceparent, isTraceparent } from './telemetry/trace-context';

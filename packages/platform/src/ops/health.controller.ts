@@ -1,0 +1,60 @@
+// Liveness (the process answers) and readiness (its database and Kafka answer).
+import { Controller, Get, Inject, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { DataSource } from 'typeorm';
+import { KafkaConnection } from '../events/kafka-connection';
+import { PLATFORM_OPTIONS } from '../tokens';
+import type { PlatformModuleOptions } from '../platform.module';
+
+type Check = 'up' | string;
+
+@Controller()
+export class HealthController {
+  private kafkaCache?: { at: number; result: Check };
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly kafka: KafkaConnection,
+    @Inject(PLATFORM_OPTIONS) private readonly options: PlatformModuleOptions,
+  ) {}
+
+  @Get('healthz')
+  healthz() {
+    return { status: 'ok', service: this.options.service };
+  }
+
+  @Get('readyz')
+  async readyz(@Res() reply: FastifyReply) {
+    const [database, kafka] = await Promise.all([this.checkDatabase(), this.checkKafka()]);
+    const ready = database === 'up' && kafka === 'up';
+    await reply.status(ready ? 200 : 503).send({
+      status: ready ? 'ready' : 'not_ready',
+      service: this.options.service,
+      checks: { database, kafka },
+    });
+  }
+
+  private async checkDatabase(): Promise<Check> {
+    try {
+      await this.dataSource.query('SELECT 1');
+      return 'up';
+    } catch (err) {
+      return `down: ${(err as Error).message}`;
+    }
+  }
+
+  /** Cached for a second so a busy load balancer does not open a Kafka connection per probe. */
+  private async checkKafka(): Promise<Check> {
+    const now = Date.now();
+    if (this.kafkaCache && now - this.kafkaCache.at < 1000) return this.kafkaCache.result;
+    let result: Check;
+    try {
+      await this.kafka.ping(2000);
+      result = 'up';
+    } catch (err) {
+      result = `down: ${(err as Error).message}`;
+    }
+    this.kafkaCache = { at: Date.now(), result };
+    return result;
+  }
+}

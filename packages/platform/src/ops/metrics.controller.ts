@@ -1,0 +1,25 @@
+// Prometheus exposition of this service's registry.
+import { Controller, Get, Header } from '@nestjs/common';
+import { PlatformMetrics } from './platform-metrics';
+import { OutboxRelay } from '../events/outbox.relay';
+
+@Controller()
+export class MetricsController {
+  constructor(
+    private readonly metrics: PlatformMetrics,
+    private readonly relay: OutboxRelay,
+  ) {}
+
+  @Get('metrics')
+  @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
+  async scrape(): Promise<string> {
+    try {
+      const lag = await this.relay.lag();
+      this.metrics.outboxLag.set(lag.count);
+      this.metrics.outboxOldestAge.set(lag.oldestAgeSeconds);
+    } catch {
+      // A database outage shows on /readyz; the scrape still returns everything else.
+    }
+    return this.metrics.registry.metrics();
+  }
+}

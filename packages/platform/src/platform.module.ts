@@ -1,0 +1,147 @@
+// Everything a service gets from the kit in one import: typed config, logging, its database, the event bus and operations.
+import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LoggerModule } from 'nestjs-pino';
+import pino, { type Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import { z } from 'zod';
+import { baseConfigShape, type BaseConfig } from './config/config.schema';
+import { loadConfig, processEnvWithDotenv, type Env } from './config/load-config';
+import { dataSourceOptions, type EntityList, type MigrationClass } from './database/data-source';
+import { runMigrations } from './database/migrate';
+import { EventBusLifecycle } from './events/event-bus.lifecycle';
+import { KafkaConnection } from './events/kafka-connection';
+import { OutboxRelay } from './events/outbox.relay';
+import { OutboxService } from './events/outbox.service';
+import { ApiExceptionFilter } from './http/api-exception.filter';
+import { HealthController } from './ops/health.controller';
+import { MetricsController } from './ops/metrics.controller';
+import { PlatformMetrics } from './ops/platform-metrics';
+import { currentScope } from './telemetry/trace-context';
+import { PLATFORM_CONFIG, PLATFORM_LOGGER, PLATFORM_OPTIONS } from './tokens';
+
+export type PlatformConfig = BaseConfig;
+
+export interface PlatformModuleOptions {
+  /** The service name: logs, metrics, the CloudEvents source and the consumer group derive from it. */
+  service: string;
+  /** The Postgres schema this service owns. */
+  dbSchema: string;
+  /** Extra config variables of this service, as a zod shape merged over the kit's. */
+  configShape?: z.ZodRawShape;
+  /** Defaults to process.env over `.env`. Standalone passes one env per service. */
+  env?: Env;
+  entities?: EntityList;
+  migrations?: MigrationClass[];
+  consumerGroup?: string;
+  /** A logger destination (tests collect lines); defaults to stdout. */
+  logDestination?: pino.DestinationStream;
+}
+
+/** Parses the config of a service (kit variables + its own); throws ConfigError on the first bad variable. */
+export function loadServiceConfig<S extends z.ZodRawShape>(shape: S | undefined, env?: Env) {
+  const schema = z.object({ ...baseConfigShape, ...(shape ?? {}) });
+  return loadConfig(schema, env ?? processEnvWithDotenv()) as BaseConfig & z.infer<z.ZodObject<S>>;
+}
+
+@Module({})
+export class PlatformModule {
+  static forRoot(options: PlatformModuleOptions): DynamicModule {
+    const config = loadServiceConfig(options.configShape, options.env);
+    const logger: Logger = pino(
+      {
+        level: config.LOG_LEVEL,
+        base: { service: options.service },
+        timestamp: pino.stdTimeFunctions.isoTime,
+        redact: ['req.headers.authorization', 'req.headers.cookie'],
+      },
+      options.logDestination ?? pino.destination({ sync: false }),
+    );
+    const metrics = new PlatformMetrics(options.service);
+
+    const providers: Provider[] = [
+      { provide: PLATFORM_CONFIG, useValue: config },
+      { provide: PLATFORM_OPTIONS, useValue: options },
+      { provide: PLATFORM_LOGGER, useValue: logger },
+      { provide: PlatformMetrics, useValue: metrics },
+      {
+        provide: KafkaConnection,
+        useFactory: () =>
+          new KafkaConnection({
+            clientId: config.KAFKA_CLIENT_ID ?? `mcp-host.${options.service}`,
+            brokers: config.KAFKA_BROKERS,
+            logger,
+          }),
+      },
+      { provide: OutboxService, useFactory: () => new OutboxService(options.service, options.dbSchema) },
+      {
+        provide: OutboxRelay,
+        inject: [DataSource, KafkaConnection],
+        useFactory: (dataSource: DataSource, kafka: KafkaConnection) =>
+          new OutboxRelay({
+            dataSource,
+            kafka,
+            metrics,
+            databaseUrl: config.DATABASE_URL,
+            schema: options.dbSchema,
+            logger: logger.child({ component: 'outbox-relay' }),
+            batchSize: config.OUTBOX_BATCH_SIZE,
+            pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
+          }),
+      },
+      EventBusLifecycle,
+      { provide: APP_FILTER, useFactory: () => new ApiExceptionFilter(logger) },
+    ];
+
+    return {
+      module: PlatformModule,
+      global: true,
+      imports: [
+        DiscoveryModule,
+        LoggerModule.forRoot({
+          pinoHttp: {
+            logger,
+            genReqId: (req) => {
+              const scope = currentScope();
+              return scope?.requestId ?? (req.headers['x-request-id'] as string | undefined) ?? 'unknown';
+            },
+            autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') },
+            customProps: () => ({ traceparent: currentScope()?.traceparent }),
+          },
+        }),
+        TypeOrmModule.forRootAsync({
+          useFactory: () => ({
+            ...dataSourceOptions({
+              url: config.DATABASE_URL,
+              schema: options.dbSchema,
+              entities: options.entities,
+              migrations: options.migrations,
+              poolSize: config.DATABASE_POOL_SIZE,
+              applicationName: `mcp-host.${options.service}`,
+            }),
+            // Nest's own retry loop would hide a bad DATABASE_URL behind minutes of silence.
+            retryAttempts: 0,
+          }),
+          dataSourceFactory: async (opts) => {
+            const ds = new DataSource(opts!);
+            await ds.initialize();
+            try {
+              await runMigrations(ds, options.dbSchema, {
+                allowFailure: config.ALLOW_MIGRATION_FAILURE,
+                logger: logger.child({ component: 'migrations' }),
+              });
+            } catch (err) {
+              await ds.destroy();
+              throw err;
+            }
+            return ds;
+          },
+        }),
+      ],
+      controllers: [HealthController, MetricsController],
+      providers,
+      exports: [PLATFORM_CONFIG, PLATFORM_OPTIONS, PLATFORM_LOGGER, PlatformMetrics, KafkaConnection, OutboxService],
+    };
+  }
+}

@@ -1,0 +1,4 @@
+// Helpers for integration tests: a fresh database per file, a broker per suite, and polling.
+export { createTestDatabase, type TestDatabase } from '../database/test-database';
+export { startTestKafka, type TestKafka } from './test-kafka';
+export { waitFor } from './wait-for';
