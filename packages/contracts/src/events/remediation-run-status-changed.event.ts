@@ -1,0 +1,26 @@
+// `remediation.run.status_changed`: a remediation run moved between statuses, with its retry and duration analytics.
+import { z } from 'zod';
+import { timestampSchema, uuidSchema } from '../common.schema';
+import { defineEvent } from '../event-definition';
+import { TOPICS } from '../topics';
+import { remediationRunStatusSchema } from './remediation.schema';
+
+export const remediationRunStatusChangedSchema = z.object({
+  run_id: uuidSchema,
+  instance_id: uuidSchema,
+  from_status: remediationRunStatusSchema,
+  to_status: remediationRunStatusSchema,
+  attempt: z.int().min(1),
+  duration_ms: z.int().min(0).nullable(),
+  reason: z.string().nullable(),
+  version: z.int().min(1),
+  changed_at: timestampSchema,
+});
+
+export const remediationRunStatusChangedEvent = defineEvent({
+  type: 'remediation.run.status_changed',
+  topic: TOPICS.remediation.name,
+  schema: remediationRunStatusChangedSchema,
+  key: (p) => p.run_id,
+  description: 'A remediation run changed status.',
+});
