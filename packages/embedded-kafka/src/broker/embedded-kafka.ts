@@ -1,0 +1,91 @@
+// Starts the broker: opens the logs, listens on TCP and runs the retention and fsync timers until stop().
+import * as net from 'node:net';
+import { GroupCoordinator } from '../group/group-coordinator';
+import { OffsetStore } from '../group/offset-store';
+import { TopicRegistry } from '../log/topic-registry';
+import { Connection } from '../server/connection';
+import type { BrokerContext } from './broker-context';
+import { EmbeddedKafkaOptions, resolveOptions } from './broker-options';
+
+export interface EmbeddedKafka {
+  /** `host:port` strings to hand to a Kafka client. */
+  readonly brokers: string[];
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+export async function startEmbeddedKafka(options: EmbeddedKafkaOptions = {}): Promise<EmbeddedKafka> {
+  const opts = resolveOptions(options);
+  const topics = new TopicRegistry(opts);
+  const offsets = new OffsetStore(opts);
+  const groups = new GroupCoordinator(opts, offsets);
+  // Time-based ids never repeat across restarts, so recovered producer state cannot collide with a new producer.
+  let producerId = Date.now() * 1000;
+  const ctx: BrokerContext = {
+    opts,
+    topics,
+    offsets,
+    groups,
+    advertisedHost: opts.host,
+    advertisedPort: opts.port,
+    nextProducerId: () => producerId++,
+    pendingFetches: new Set(),
+  };
+
+  const connections = new Set<Connection>();
+  const server = net.createServer((socket) => {
+    const conn = new Connection(socket, ctx);
+    connections.add(conn);
+    opts.logger.debug(`connection from ${conn.remote}`);
+    socket.on('close', () => connections.delete(conn));
+  });
+  server.on('error', (err) => opts.logger.error(`server error: ${err.message}`));
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as net.AddressInfo;
+  ctx.advertisedPort = address.port;
+  opts.logger.info(`embedded kafka listening on ${opts.host}:${address.port}${opts.dataDir ? ` with data in ${opts.dataDir}` : ' in memory'}`);
+
+  const timers: NodeJS.Timeout[] = [];
+  timers.push(
+    setInterval(() => {
+      const now = Date.now();
+      for (const p of topics.allPartitions()) p.applyRetention(now);
+    }, opts.retentionCheckIntervalMs).unref(),
+  );
+  if (opts.dataDir && opts.fsync === 'interval') {
+    timers.push(
+      setInterval(() => {
+        for (const p of topics.allPartitions()) p.flush();
+        offsets.flush();
+      }, opts.fsyncIntervalMs).unref(),
+    );
+  }
+
+  const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  let stopped: Promise<void> | undefined;
+  return {
+    brokers: [`${host}:${address.port}`],
+    port: address.port,
+    stop: () => {
+      stopped ??= (async () => {
+        for (const t of timers) clearInterval(t);
+        for (const finish of [...ctx.pendingFetches]) finish();
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        for (const c of connections) c.close();
+        await closed;
+        groups.close();
+        topics.close();
+        offsets.close();
+        opts.logger.info('embedded kafka stopped');
+      })();
+      return stopped;
+    },
+  };
+}

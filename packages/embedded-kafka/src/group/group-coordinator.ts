@@ -1,0 +1,293 @@
+// Consumer-group membership and rebalancing: joins and leaves (or expired sessions) start a new generation.
+import { randomUUID } from 'node:crypto';
+import type { ResolvedOptions } from '../broker/broker-options';
+import { ErrorCode } from '../protocol/error-codes';
+import { Group, JoinResult, Member, SyncResult } from './group';
+import { OffsetStore } from './offset-store';
+
+export interface JoinRequest {
+  groupId: string;
+  sessionTimeoutMs: number;
+  rebalanceTimeoutMs: number;
+  memberId: string;
+  groupInstanceId: string | null;
+  protocolType: string;
+  protocols: { name: string; metadata: Buffer }[];
+  clientId: string;
+  clientHost: string;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+function joinError(error: number, memberId: string): JoinResult {
+  return { error, generationId: -1, protocolName: '', leader: '', memberId, members: [] };
+}
+
+export class GroupCoordinator {
+  readonly groups = new Map<string, Group>();
+
+  constructor(
+    private readonly opts: ResolvedOptions,
+    readonly offsets: OffsetStore,
+  ) {}
+
+  join(req: JoinRequest): Promise<JoinResult> {
+    if (!req.groupId) return Promise.resolve(joinError(ErrorCode.INVALID_GROUP_ID, req.memberId));
+    if (req.sessionTimeoutMs < 1 || req.sessionTimeoutMs > 3_600_000) {
+      return Promise.resolve(joinError(ErrorCode.INVALID_SESSION_TIMEOUT, req.memberId));
+    }
+    let group = this.groups.get(req.groupId);
+    if (!group) this.groups.set(req.groupId, (group = new Group(req.groupId)));
+    if (req.memberId && !group.members.has(req.memberId)) {
+      return Promise.resolve(joinError(ErrorCode.UNKNOWN_MEMBER_ID, req.memberId));
+    }
+    if (group.members.size > 0 && !this.compatible(group, req)) {
+      return Promise.resolve(joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, req.memberId));
+    }
+    const memberId = req.memberId || `${req.clientId}-${randomUUID()}`;
+    let member = group.members.get(memberId);
+    if (!member) {
+      member = {
+        id: memberId,
+        groupInstanceId: req.groupInstanceId,
+        clientId: req.clientId,
+        clientHost: req.clientHost,
+        sessionTimeoutMs: req.sessionTimeoutMs,
+        rebalanceTimeoutMs: req.rebalanceTimeoutMs,
+        protocols: req.protocols,
+        assignment: EMPTY,
+      };
+      group.members.set(memberId, member);
+      if (!group.leader) group.leader = memberId;
+    }
+    member.sessionTimeoutMs = req.sessionTimeoutMs;
+    member.rebalanceTimeoutMs = req.rebalanceTimeoutMs;
+    member.protocols = req.protocols;
+    group.protocolType = req.protocolType;
+    const g = group;
+    const m = member;
+    return new Promise<JoinResult>((resolve) => {
+      m.joinWaiter?.(joinError(ErrorCode.REBALANCE_IN_PROGRESS, m.id));
+      m.joinWaiter = resolve;
+      // While waiting for the others, the rebalance timeout governs this member, not its session.
+      if (m.sessionTimer) clearTimeout(m.sessionTimer);
+      if (g.state === 'PreparingRebalance') this.tryCompleteJoin(g);
+      else this.prepareRebalance(g);
+    });
+  }
+
+  private compatible(group: Group, req: JoinRequest): boolean {
+    if (group.protocolType !== req.protocolType) return false;
+    const names = new Set(req.protocols.map((p) => p.name));
+    for (const m of group.members.values()) {
+      if (m.id === req.memberId) continue;
+      if (!m.protocols.some((p) => names.has(p.name))) return false;
+    }
+    return true;
+  }
+
+  private prepareRebalance(group: Group): void {
+    if (group.state === 'CompletingRebalance') {
+      for (const m of group.members.values()) {
+        m.assignment = EMPTY;
+        const waiter = m.syncWaiter;
+        m.syncWaiter = undefined;
+        waiter?.({ error: ErrorCode.REBALANCE_IN_PROGRESS, assignment: EMPTY });
+      }
+    }
+    const wasEmpty = group.state === 'Empty';
+    group.state = 'PreparingRebalance';
+    this.opts.logger.debug(`group ${group.id}: preparing rebalance from generation ${group.generation}`);
+    const timeout = Math.max(0, ...[...group.members.values()].map((m) => m.rebalanceTimeoutMs));
+    if (group.rebalanceTimer) clearTimeout(group.rebalanceTimer);
+    group.rebalanceTimer = setTimeout(() => this.completeJoin(group), timeout).unref();
+    const delay = wasEmpty ? this.opts.groupInitialRebalanceDelayMs : 0;
+    if (delay > 0) {
+      group.initialDelayUntil = Date.now() + delay;
+      setTimeout(() => this.tryCompleteJoin(group), delay).unref();
+    } else {
+      group.initialDelayUntil = 0;
+      this.tryCompleteJoin(group);
+    }
+  }
+
+  private tryCompleteJoin(group: Group): void {
+    if (group.state !== 'PreparingRebalance' || Date.now() < group.initialDelayUntil) return;
+    for (const m of group.members.values()) if (!m.joinWaiter) return;
+    this.completeJoin(group);
+  }
+
+  /** Forms the next generation from the members that rejoined; the rest are dropped. */
+  private completeJoin(group: Group): void {
+    if (group.state !== 'PreparingRebalance') return;
+    if (group.rebalanceTimer) clearTimeout(group.rebalanceTimer);
+    group.rebalanceTimer = undefined;
+    for (const m of [...group.members.values()]) {
+      if (!m.joinWaiter) this.dropMember(group, m, 'did not rejoin in time');
+    }
+    group.generation++;
+    if (group.members.size === 0) {
+      group.state = 'Empty';
+      group.protocol = null;
+      group.leader = null;
+      return;
+    }
+    const members = [...group.members.values()];
+    if (!group.leader || !group.members.has(group.leader)) group.leader = members[0].id;
+    const leader = group.members.get(group.leader) as Member;
+    const protocol = leader.protocols.find((p) => members.every((m) => m.protocols.some((q) => q.name === p.name)));
+    group.protocol = protocol?.name ?? leader.protocols[0]?.name ?? '';
+    group.state = 'CompletingRebalance';
+    this.opts.logger.debug(`group ${group.id}: generation ${group.generation} with ${members.length} members`);
+    const memberList = members.map((m) => ({
+      memberId: m.id,
+      groupInstanceId: m.groupInstanceId,
+      metadata: m.protocols.find((p) => p.name === group.protocol)?.metadata ?? EMPTY,
+    }));
+    for (const m of members) {
+      const waiter = m.joinWaiter;
+      m.joinWaiter = undefined;
+      this.armSession(group, m);
+      waiter?.({
+        error: ErrorCode.NONE,
+        generationId: group.generation,
+        protocolName: group.protocol,
+        leader: group.leader,
+        memberId: m.id,
+        members: m.id === group.leader ? memberList : [],
+      });
+    }
+  }
+
+  private armSession(group: Group, m: Member): void {
+    if (m.sessionTimer) clearTimeout(m.sessionTimer);
+    m.sessionTimer = setTimeout(() => {
+      if (group.members.get(m.id) !== m || m.joinWaiter) return;
+      this.opts.logger.debug(`group ${group.id}: member ${m.id} session expired`);
+      this.removeMember(group, m);
+    }, m.sessionTimeoutMs).unref();
+  }
+
+  private dropMember(group: Group, m: Member, why: string): void {
+    this.opts.logger.debug(`group ${group.id}: removing member ${m.id} (${why})`);
+    if (m.sessionTimer) clearTimeout(m.sessionTimer);
+    group.members.delete(m.id);
+    const join = m.joinWaiter;
+    const sync = m.syncWaiter;
+    m.joinWaiter = undefined;
+    m.syncWaiter = undefined;
+    join?.(joinError(ErrorCode.UNKNOWN_MEMBER_ID, m.id));
+    sync?.({ error: ErrorCode.UNKNOWN_MEMBER_ID, assignment: EMPTY });
+    if (group.leader === m.id) group.leader = group.members.keys().next().value ?? null;
+  }
+
+  private removeMember(group: Group, m: Member): void {
+    this.dropMember(group, m, 'left');
+    switch (group.state) {
+      case 'Stable':
+      case 'CompletingRebalance':
+        this.prepareRebalance(group);
+        break;
+      case 'PreparingRebalance':
+        this.tryCompleteJoin(group);
+        break;
+      case 'Empty':
+      case 'Dead':
+        break;
+    }
+  }
+
+  sync(groupId: string, generation: number, memberId: string, assignments: Map<string, Buffer>): Promise<SyncResult> {
+    const group = this.groups.get(groupId);
+    const m = group?.members.get(memberId);
+    if (!group || !m) return Promise.resolve({ error: ErrorCode.UNKNOWN_MEMBER_ID, assignment: EMPTY });
+    if (generation !== group.generation) return Promise.resolve({ error: ErrorCode.ILLEGAL_GENERATION, assignment: EMPTY });
+    switch (group.state) {
+      case 'PreparingRebalance':
+        return Promise.resolve({ error: ErrorCode.REBALANCE_IN_PROGRESS, assignment: EMPTY });
+      case 'Stable':
+        this.armSession(group, m);
+        return Promise.resolve({ error: ErrorCode.NONE, assignment: m.assignment });
+      case 'Empty':
+      case 'Dead':
+        return Promise.resolve({ error: ErrorCode.UNKNOWN_MEMBER_ID, assignment: EMPTY });
+      case 'CompletingRebalance':
+        break;
+    }
+    this.armSession(group, m);
+    return new Promise<SyncResult>((resolve) => {
+      m.syncWaiter = resolve;
+      if (memberId !== group.leader) return;
+      for (const member of group.members.values()) member.assignment = assignments.get(member.id) ?? EMPTY;
+      group.state = 'Stable';
+      for (const member of group.members.values()) {
+        const waiter = member.syncWaiter;
+        member.syncWaiter = undefined;
+        waiter?.({ error: ErrorCode.NONE, assignment: member.assignment });
+      }
+    });
+  }
+
+  heartbeat(groupId: string, generation: number, memberId: string): number {
+    const group = this.groups.get(groupId);
+    const m = group?.members.get(memberId);
+    if (!group || !m) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (generation !== group.generation) return ErrorCode.ILLEGAL_GENERATION;
+    switch (group.state) {
+      case 'PreparingRebalance':
+        this.armSession(group, m);
+        return ErrorCode.REBALANCE_IN_PROGRESS;
+      case 'CompletingRebalance':
+      case 'Stable':
+        this.armSession(group, m);
+        return ErrorCode.NONE;
+      case 'Empty':
+      case 'Dead':
+        return ErrorCode.UNKNOWN_MEMBER_ID;
+    }
+  }
+
+  leave(groupId: string, memberId: string): number {
+    const group = this.groups.get(groupId);
+    const m = group?.members.get(memberId);
+    if (!group || !m) return ErrorCode.UNKNOWN_MEMBER_ID;
+    this.removeMember(group, m);
+    return ErrorCode.NONE;
+  }
+
+  /** Whether a member may commit offsets now, following Kafka's generation checks. */
+  validateCommit(groupId: string, generation: number, memberId: string): number {
+    const group = this.groups.get(groupId);
+    if (generation < 0 && !memberId) {
+      return group && group.members.size > 0 ? ErrorCode.UNKNOWN_MEMBER_ID : ErrorCode.NONE;
+    }
+    const m = group?.members.get(memberId);
+    if (!group || !m) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (generation !== group.generation) return ErrorCode.ILLEGAL_GENERATION;
+    if (group.state !== 'Stable') return ErrorCode.REBALANCE_IN_PROGRESS;
+    this.armSession(group, m);
+    return ErrorCode.NONE;
+  }
+
+  groupIds(): string[] {
+    const ids = new Set(this.offsets.groupIds());
+    for (const g of this.groups.values()) if (g.members.size > 0 || g.generation > 0) ids.add(g.id);
+    return [...ids];
+  }
+
+  delete(groupId: string): number {
+    const group = this.groups.get(groupId);
+    if (group && group.members.size > 0) return ErrorCode.NON_EMPTY_GROUP;
+    if (!group && !this.offsets.hasGroup(groupId)) return ErrorCode.GROUP_ID_NOT_FOUND;
+    this.groups.delete(groupId);
+    this.offsets.deleteGroup(groupId);
+    return ErrorCode.NONE;
+  }
+
+  close(): void {
+    for (const group of this.groups.values()) {
+      if (group.rebalanceTimer) clearTimeout(group.rebalanceTimer);
+      for (const m of group.members.values()) if (m.sessionTimer) clearTimeout(m.sessionTimer);
+    }
+  }
+}

@@ -1,0 +1,95 @@
+// The broker's topics and their partition logs; on disk a topic is the set of `topics/<name>-<n>` directories.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ResolvedOptions } from '../broker/broker-options';
+import { ErrorCode } from '../protocol/error-codes';
+import { PartitionLog } from './partition-log';
+
+export interface Topic {
+  readonly name: string;
+  readonly partitions: PartitionLog[];
+  readonly configs: Map<string, string>;
+}
+
+const LEGAL_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
+
+export function validTopicName(name: string): boolean {
+  return LEGAL_NAME.test(name) && name !== '.' && name !== '..';
+}
+
+export class TopicRegistry {
+  readonly topics = new Map<string, Topic>();
+
+  constructor(private readonly opts: ResolvedOptions) {
+    if (opts.dataDir) this.load(opts.dataDir);
+  }
+
+  private load(dataDir: string): void {
+    const root = path.join(dataDir, 'topics');
+    fs.mkdirSync(root, { recursive: true });
+    const found = new Map<string, number[]>();
+    for (const entry of fs.readdirSync(root)) {
+      const dash = entry.lastIndexOf('-');
+      const partition = Number(entry.slice(dash + 1));
+      if (dash <= 0 || !Number.isInteger(partition)) continue;
+      const name = entry.slice(0, dash);
+      found.set(name, [...(found.get(name) ?? []), partition]);
+    }
+    for (const [name, parts] of found) {
+      const count = Math.max(...parts) + 1;
+      const topic: Topic = { name, partitions: [], configs: new Map() };
+      for (let p = 0; p < count; p++) topic.partitions.push(this.openPartition(name, p));
+      this.topics.set(name, topic);
+    }
+  }
+
+  private openPartition(topic: string, partition: number): PartitionLog {
+    const dir = this.opts.dataDir ? PartitionLog.dirFor(this.opts.dataDir, topic, partition) : undefined;
+    return new PartitionLog(topic, partition, dir, this.opts);
+  }
+
+  get(name: string): Topic | undefined {
+    return this.topics.get(name);
+  }
+
+  partition(topic: string, partition: number): PartitionLog | undefined {
+    return this.topics.get(topic)?.partitions[partition];
+  }
+
+  /** Returns the topic, creating it when auto-creation allows; an error code otherwise. */
+  getOrAutoCreate(name: string, allowAutoCreate = true): Topic | number {
+    const existing = this.topics.get(name);
+    if (existing) return existing;
+    if (!this.opts.autoCreateTopics || !allowAutoCreate) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+    if (!validTopicName(name)) return ErrorCode.INVALID_TOPIC_EXCEPTION;
+    return this.create(name, this.opts.defaultPartitions, new Map());
+  }
+
+  create(name: string, partitions: number, configs: Map<string, string>): Topic {
+    const topic: Topic = { name, partitions: [], configs };
+    for (let p = 0; p < partitions; p++) topic.partitions.push(this.openPartition(name, p));
+    this.topics.set(name, topic);
+    this.opts.logger.debug(`created topic ${name} with ${partitions} partitions`);
+    return topic;
+  }
+
+  addPartitions(topic: Topic, total: number): void {
+    for (let p = topic.partitions.length; p < total; p++) topic.partitions.push(this.openPartition(topic.name, p));
+  }
+
+  delete(name: string): boolean {
+    const topic = this.topics.get(name);
+    if (!topic) return false;
+    for (const p of topic.partitions) p.remove();
+    this.topics.delete(name);
+    return true;
+  }
+
+  *allPartitions(): Iterable<PartitionLog> {
+    for (const t of this.topics.values()) yield* t.partitions;
+  }
+
+  close(): void {
+    for (const p of this.allPartitions()) p.close();
+  }
+}

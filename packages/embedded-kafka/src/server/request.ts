@@ -1,0 +1,14 @@
+// A decoded request header plus a reader positioned at the body, and what handlers may return.
+import type { Reader } from '../protocol/reader';
+
+export interface KafkaRequest {
+  readonly apiKey: number;
+  readonly apiVersion: number;
+  readonly correlationId: number;
+  readonly clientId: string;
+  readonly clientHost: string;
+  readonly body: Reader;
+}
+
+/** A response body, or null when the client expects no response (Produce with acks=0). */
+export type HandlerResult = Buffer | null | Promise<Buffer | null>;
