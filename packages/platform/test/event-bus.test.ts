@@ -1,0 +1,167 @@
+// The event bus end to end on real Postgres and the embedded broker: outbox through outage, poison, duplicates.
+import { TOPICS, deadLetterTopicOf, newEventAttributes, toKafkaHeaders } from '@mcp-host/contracts';
+import { startEmbeddedKafka } from '@mcp-host/embedded-kafka';
+import { createTestDatabase, startTestKafka, waitFor, type TestDatabase, type TestKafka } from '../src/testing';
+import { fixture, freePort, query, quietLogs, rawKafka, serviceEnv } from './helpers';
+
+const { createServiceApp } = fixture.platform;
+const topic = TOPICS.servers.name;
+
+describe('event bus', () => {
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('platform_bus');
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  it('when the broker is down while 1,000 events are written, then each arrives exactly once after it starts', async () => {
+    const port = await freePort();
+    const brokers = [`127.0.0.1:${port}`];
+    const schema = 'outage';
+    const app = await createServiceApp(
+      fixture.ledgerModule({ env: serviceEnv(db.url, brokers), schema, logDestination: quietLogs() }),
+    );
+    const w = await fixture.writer(db.url, schema);
+    let broker: Awaited<ReturnType<typeof startEmbeddedKafka>> | undefined;
+    try {
+      const ids: string[] = [];
+      for (let i = 0; i < 10; i++) ids.push(...(await w.write(100)));
+      expect(ids).toHaveLength(1000);
+      const [pending] = await query<{ n: number }>(db.url, `SELECT count(*)::int AS n FROM ${schema}.outbox`);
+      expect(pending.n).toBe(1000);
+
+      broker = await startEmbeddedKafka({ port, host: '127.0.0.1' });
+      await waitFor(
+        async () => {
+          const [r] = await query<{ n: number }>(db.url, `SELECT count(*)::int AS n FROM ${schema}.effects`);
+          return r.n >= 1000 ? true : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 250, what: '1,000 effects' },
+      );
+      // Give a late duplicate the chance to show up before counting.
+      await new Promise((r) => setTimeout(r, 500));
+      const rows = await query<{ event_id: string; n: number }>(
+        db.url,
+        `SELECT event_id, count(*)::int AS n FROM ${schema}.effects GROUP BY event_id`,
+      );
+      expect(rows).toHaveLength(1000);
+      expect(rows.every((r) => r.n === 1)).toBe(true);
+      expect(new Set(rows.map((r) => r.event_id))).toEqual(new Set(ids));
+      const [left] = await query<{ n: number }>(db.url, `SELECT count(*)::int AS n FROM ${schema}.outbox`);
+      expect(left.n).toBe(0);
+    } finally {
+      await w.close();
+      await app.close();
+      await broker?.stop();
+    }
+  });
+
+  describe('with a running broker', () => {
+    let kafka: TestKafka;
+    let app: Awaited<ReturnType<typeof createServiceApp>>;
+    const schema = 'poison';
+
+    beforeAll(async () => {
+      kafka = await startTestKafka();
+      app = await createServiceApp(
+        fixture.ledgerModule({
+          env: serviceEnv(db.url, kafka.brokers, { EVENT_MAX_ATTEMPTS: '3' }),
+          schema,
+          logDestination: quietLogs(),
+        }),
+      );
+    });
+    afterAll(async () => {
+      await app.close();
+      await kafka.stop();
+    });
+
+    async function produce(messages: { key: string; value: string; headers: Record<string, string> }[]) {
+      const producer = rawKafka(kafka.brokers).producer();
+      await producer.connect();
+      await producer.send({ topic, messages, acks: -1 });
+      await producer.disconnect();
+    }
+
+    function validMessage(name: string, id?: string) {
+      const payload = fixture.serverPayload(name);
+      const attrs = newEventAttributes({ type: 'server.registered', source: 'test', id });
+      return { key: 'same-key', value: JSON.stringify(payload), headers: toKafkaHeaders(attrs), id: attrs.id };
+    }
+
+    async function effectNames(): Promise<string[]> {
+      return (await query<{ name: string }>(db.url, `SELECT name FROM ${schema}.effects ORDER BY id`)).map((r) => r.name);
+    }
+
+    async function deadLetters(expected: number) {
+      const consumer = rawKafka(kafka.brokers).consumer({ groupId: `dlq-reader-${Date.now()}`, maxWaitTimeInMs: 100 });
+      const seen: { reason: string; error: string; value: string }[] = [];
+      await consumer.connect();
+      await consumer.subscribe({ topic: deadLetterTopicOf(topic), fromBeginning: true });
+      await consumer.run({
+        eachMessage: async ({ message }) => {
+          seen.push({
+            reason: String(message.headers?.dlq_reason),
+            error: String(message.headers?.dlq_error),
+            value: String(message.value),
+          });
+        },
+      });
+      try {
+        await waitFor(() => (seen.length >= expected ? true : undefined), { timeoutMs: 30_000, what: 'dead letters' });
+      } finally {
+        await consumer.disconnect();
+      }
+      return seen;
+    }
+
+    it('when poison messages arrive, then they are dead-lettered with a reason and the next message is still applied', async () => {
+      const badSchema = validMessage('poison-schema');
+      badSchema.value = JSON.stringify({ id: 'not-a-uuid' });
+      const notJson = validMessage('poison-json');
+      notJson.value = '{not json';
+      const noEnvelope = { key: 'same-key', value: '{}', headers: { 'content-type': 'application/json' } };
+      const handlerFails = validMessage('always-fails-1');
+      const good = validMessage('after-the-poison');
+      await produce([badSchema, notJson, noEnvelope, handlerFails, good]);
+
+      await waitFor(async () => ((await effectNames()).includes('after-the-poison') ? true : undefined), {
+        timeoutMs: 30_000,
+        what: 'the message after the poison',
+      });
+      const dlq = await deadLetters(4);
+      expect(dlq.map((d) => d.reason).sort()).toEqual(
+        ['envelope_invalid', 'handler_failed', 'payload_not_json', 'schema_invalid'].sort(),
+      );
+      const handlerFailure = dlq.find((d) => d.reason === 'handler_failed');
+      expect(handlerFailure?.error).toContain('after 3 attempts');
+      expect(handlerFailure?.error).toContain('handler refuses always-fails-1');
+      expect(dlq.find((d) => d.reason === 'schema_invalid')?.error).toMatch(/id/);
+      expect(await effectNames()).not.toContain('always-fails-1');
+    });
+
+    it('when the same event id is delivered twice, then it is applied once', async () => {
+      const first = validMessage('delivered-twice');
+      const again = { ...first };
+      const marker = validMessage('after-the-duplicate');
+      await produce([first]);
+      await produce([again, marker]);
+      await waitFor(async () => ((await effectNames()).includes('after-the-duplicate') ? true : undefined), {
+        timeoutMs: 30_000,
+        what: 'the marker event',
+      });
+      const rows = await query<{ n: number }>(
+        db.url,
+        `SELECT count(*)::int AS n FROM ${schema}.effects WHERE event_id = $1`,
+        [first.id],
+      );
+      expect(rows[0].n).toBe(1);
+      const metrics = await (await fetch(`${await app.listen(0, '127.0.0.1')}/metrics`)).text();
+      expect(metrics).toMatch(/mcp_host_events_consumed_total\{[^}]*outcome="duplicate"[^}]*\} 1/);
+      expect(metrics).toMatch(/mcp_host_events_dead_lettered_total/);
+    });
+  });
+});
