@@ -15,7 +15,8 @@ export const digestSchema = z
 /** Free-form JSON object for audit context, evidence and metadata. */
 export const jsonObjectSchema = z.record(z.string(), z.unknown());
 
-export const SERVER_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]*$/i;
+// Spelled without the `i` flag so the generated JSON Schema pattern means the same thing.
+export const SERVER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 export const serverNameSchema = z
   .string()
   .min(1)

@@ -52,3 +52,4 @@ export * from './events/server-registered.event';
 export * from './events/server-updated.event';
 export * from './events/trust-registry-transitioned.event';
 export * from './events/vm-instance-event-recorded.event';
+export * from './event-examples';
