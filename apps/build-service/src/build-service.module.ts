@@ -1,0 +1,30 @@
+// The build service's root module; standalone imports it next to the other services.
+import { Module, type DynamicModule } from '@nestjs/common';
+import { PlatformModule, type Env } from '@mcp-host/platform';
+import { UsageMetricEntity } from './metrics/usage-metric.entity';
+import { MetricsModule } from './metrics/metrics.module';
+import { CreateServerProjection1763900000000 } from './migrations/1763900000000-create-server-projection';
+import { CreateUsageMetrics1763900001000 } from './migrations/1763900001000-create-usage-metrics';
+import { ProjectedServerEntity, ServerTombstoneEntity } from './servers/server.entity';
+import { ServersModule } from './servers/servers.module';
+
+export const buildServiceDefinition = {
+  service: 'build-service',
+  dbSchema: 'build_service',
+  entities: [ProjectedServerEntity, ServerTombstoneEntity, UsageMetricEntity],
+  migrations: [CreateServerProjection1763900000000, CreateUsageMetrics1763900001000],
+};
+
+@Module({})
+export class BuildServiceModule {
+  static forRoot(opts: { env?: Env } = {}): DynamicModule {
+    return {
+      module: BuildServiceModule,
+      imports: [
+        PlatformModule.forRoot({ ...buildServiceDefinition, env: opts.env }),
+        ServersModule,
+        MetricsModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,2 @@
+// Public surface of the build service: its root module and definition, for the standalone host.
+export { BuildServiceModule, buildServiceDefinition } from './build-service.module';
