@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs every check and test: types, lint, contract drift, then each package's Jest suite on real Postgres,
+# Redis and the embedded broker. Expects PostgreSQL on 127.0.0.1:5432 (user postgres) and Redis on 127.0.0.1:6379.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
+bash scripts/setup.sh
+
+for probe in "127.0.0.1 5432 PostgreSQL" "127.0.0.1 6379 Redis"; do
+  set -- $probe
+  if ! (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; then
+    echo "test: $3 is not reachable on $1:$2" >&2
+    exit 1
+  fi
+done
+
+echo "== typecheck and lint"
+pnpm exec turbo run typecheck lint --output-logs=errors-only
+echo "== contract drift"
+node packages/contracts/dist/generate-schemas.js --check
+echo "== tests"
+pnpm exec turbo run test --concurrency=1 --output-logs=full
