@@ -10,7 +10,8 @@ type Level = (typeof LEVELS)[number];
 function makeLogger(level: Level): BrokerLogger {
   const min = LEVELS.indexOf(level);
   const at = (l: Level) => (message: string) => {
-    if (LEVELS.indexOf(l) >= min) process.stderr.write(`${new Date().toISOString()} ${l.toUpperCase()} ${message}\n`);
+    if (LEVELS.indexOf(l) >= min)
+      process.stderr.write(`${new Date().toISOString()} ${l.toUpperCase()} ${message}\n`);
   };
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }

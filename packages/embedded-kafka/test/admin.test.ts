@@ -22,7 +22,12 @@ describe('admin', () => {
     const created = await admin.createTopics({
       topics: [
         { topic: a, numPartitions: 2, replicationFactor: 1 },
-        { topic: b, numPartitions: 1, replicationFactor: 1, configEntries: [{ name: 'retention.ms', value: '60000' }] },
+        {
+          topic: b,
+          numPartitions: 1,
+          replicationFactor: 1,
+          configEntries: [{ name: 'retention.ms', value: '60000' }],
+        },
       ],
       waitForLeaders: true,
     });
@@ -31,7 +36,9 @@ describe('admin', () => {
     await admin.createPartitions({ topicPartitions: [{ topic: a, count: 5 }] });
     const described = await admin.fetchTopicMetadata({ topics: [a, b] });
     const configs = await admin.describeConfigs({
-      resources: [{ type: ConfigResourceTypes.TOPIC, name: b, configNames: ['retention.ms', 'cleanup.policy'] }],
+      resources: [
+        { type: ConfigResourceTypes.TOPIC, name: b, configNames: ['retention.ms', 'cleanup.policy'] },
+      ],
       includeSynonyms: false,
     });
     const shrink = admin.createPartitions({ topicPartitions: [{ topic: a, count: 3 }] });
@@ -43,11 +50,18 @@ describe('admin', () => {
     expect(created).toBe(true);
     expect(createdAgain).toBe(false);
     expect(listed).toEqual(expect.arrayContaining([a, b]));
-    const byName = new Map(described.topics.map((t) => [t.name, t.partitions.map((p) => p.partitionId).sort()]));
+    const byName = new Map(
+      described.topics.map((t) => [t.name, t.partitions.map((p) => p.partitionId).sort()]),
+    );
     expect(byName.get(a)).toEqual([0, 1, 2, 3, 4]);
     expect(byName.get(b)).toEqual([0]);
     const entries = configs.resources[0].configEntries.map((e) => [e.configName, e.configValue]);
-    expect(entries).toEqual(expect.arrayContaining([['retention.ms', '60000'], ['cleanup.policy', 'delete']]));
+    expect(entries).toEqual(
+      expect.arrayContaining([
+        ['retention.ms', '60000'],
+        ['cleanup.policy', 'delete'],
+      ]),
+    );
     expect(afterDelete).not.toContain(a);
     expect(afterDelete).toContain(b);
   });

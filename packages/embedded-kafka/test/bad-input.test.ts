@@ -97,7 +97,10 @@ describe('bad input', () => {
     const producer = new Kafka({ brokers: cluster.brokers, retry: { retries: 0 }, logLevel: 0 }).producer();
     await producer.connect();
 
-    const sending = producer.send({ topic: uniqueName('big'), messages: [{ value: Buffer.alloc(2 * 1024 * 1024, 1) }] });
+    const sending = producer.send({
+      topic: uniqueName('big'),
+      messages: [{ value: Buffer.alloc(2 * 1024 * 1024, 1) }],
+    });
 
     await expect(sending).rejects.toMatchObject({ type: 'MESSAGE_TOO_LARGE' });
     await producer.disconnect();

@@ -24,7 +24,10 @@ describe('consumer group', () => {
     const groupId = uniqueName('group');
     const admin = cluster.kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 6, replicationFactor: 1 }], waitForLeaders: true });
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: 6, replicationFactor: 1 }],
+      waitForLeaders: true,
+    });
     const producer = cluster.kafka.producer();
     await producer.connect();
 
@@ -57,7 +60,10 @@ describe('consumer group', () => {
     const sent: string[] = [];
     const produce = async (from: number) => {
       for (let p = 0; p < 6; p++) {
-        const messages = Array.from({ length: 50 }, (_, i) => ({ value: `${from + p * 50 + i}`, partition: p }));
+        const messages = Array.from({ length: 50 }, (_, i) => ({
+          value: `${from + p * 50 + i}`,
+          partition: p,
+        }));
         sent.push(...messages.map((m) => m.value));
         await producer.send({ topic, messages });
       }

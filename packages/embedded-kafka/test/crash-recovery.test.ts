@@ -44,7 +44,10 @@ describeEmbeddedOnly('crash recovery', () => {
     await producer.disconnect().catch(() => undefined);
 
     const partitionDir = path.join(dataDir, 'topics', `${topic}-0`);
-    const segment = readdirSync(partitionDir).filter((f) => f.endsWith('.log')).sort().pop() as string;
+    const segment = readdirSync(partitionDir)
+      .filter((f) => f.endsWith('.log'))
+      .sort()
+      .pop() as string;
     const segmentPath = path.join(partitionDir, segment);
     const intactSize = statSync(segmentPath).size;
     const firstBatch = readFileSync(segmentPath).subarray(0, 200);

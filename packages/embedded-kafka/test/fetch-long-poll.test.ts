@@ -25,7 +25,10 @@ describe('fetch long-poll', () => {
     const topic = uniqueName('poll');
     const admin = cluster.kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: 1, replicationFactor: 1 }],
+      waitForLeaders: true,
+    });
     await admin.disconnect();
     return topic;
   }

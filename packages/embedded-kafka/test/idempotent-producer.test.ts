@@ -28,7 +28,10 @@ describe('idempotent producer', () => {
     const topic = uniqueName('idem');
     const admin = cluster.kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: 1, replicationFactor: 1 }],
+      waitForLeaders: true,
+    });
     await admin.disconnect();
     return topic;
   }
@@ -37,7 +40,12 @@ describe('idempotent producer', () => {
     return raw.send(kafkajsRequest('initProducerId', 0, { transactionalId: null, transactionTimeout: 5000 }));
   }
 
-  function produce(topic: string, pid: { producerId: string; producerEpoch: number }, firstSequence: number, n: number) {
+  function produce(
+    topic: string,
+    pid: { producerId: string; producerEpoch: number },
+    firstSequence: number,
+    n: number,
+  ) {
     return kafkajsRequest('produce', 3, {
       acks: -1,
       timeout: 5000,
@@ -103,7 +111,10 @@ describe('idempotent producer', () => {
     const producer = cluster.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     for (let i = 0; i < 5; i++) {
-      await producer.send({ topic, messages: Array.from({ length: 20 }, (_, j) => ({ value: `${i * 20 + j}` })) });
+      await producer.send({
+        topic,
+        messages: Array.from({ length: 20 }, (_, j) => ({ value: `${i * 20 + j}` })),
+      });
     }
     await producer.disconnect();
     const admin = cluster.kafka.admin();

@@ -78,11 +78,17 @@ describe('kcat interoperability', () => {
     const groupId = uniqueName('kcat-g');
     const admin = cluster.kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 3, replicationFactor: 1 }], waitForLeaders: true });
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: 3, replicationFactor: 1 }],
+      waitForLeaders: true,
+    });
     const producer = cluster.kafka.producer();
     await producer.connect();
     for (let p = 0; p < 3; p++) {
-      await producer.send({ topic, messages: Array.from({ length: 4 }, (_, i) => ({ value: `p${p}-${i}`, partition: p })) });
+      await producer.send({
+        topic,
+        messages: Array.from({ length: 4 }, (_, i) => ({ value: `p${p}-${i}`, partition: p })),
+      });
     }
     await producer.disconnect();
 

@@ -17,16 +17,32 @@ describe('produce and consume', () => {
     const topic = uniqueName('order');
     const admin = cluster.kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 4, replicationFactor: 1 }], waitForLeaders: true });
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: 4, replicationFactor: 1 }],
+      waitForLeaders: true,
+    });
     const producer = cluster.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     const partitioner = Partitioners.DefaultPartitioner();
-    const partitionMetadata = [0, 1, 2, 3].map((partitionId) => ({ partitionId, leader: 1 }));
+    const partitionMetadata = [0, 1, 2, 3].map((partitionId) => ({
+      partitionId,
+      leader: 1,
+      partitionErrorCode: 0,
+      replicas: [1],
+      isr: [1],
+    }));
     const expected = new Map<string, number>();
     for (let batch = 0; batch < 5; batch++) {
-      const messages = Array.from({ length: 40 }, (_, i) => ({ key: `key-${i % 13}`, value: `${batch * 40 + i}` }));
+      const messages = Array.from({ length: 40 }, (_, i) => ({
+        key: `key-${i % 13}`,
+        value: `${batch * 40 + i}`,
+      }));
       for (const m of messages) expected.set(m.key, partitioner({ topic, partitionMetadata, message: m }));
-      await producer.send({ topic, messages, compression: batch % 2 ? CompressionTypes.GZIP : CompressionTypes.None });
+      await producer.send({
+        topic,
+        messages,
+        compression: batch % 2 ? CompressionTypes.GZIP : CompressionTypes.None,
+      });
     }
 
     const consumer = cluster.kafka.consumer({ groupId: uniqueName('g'), maxWaitTimeInMs: 100 });
@@ -35,7 +51,12 @@ describe('produce and consume', () => {
     const seen: { partition: number; key: string; value: number; offset: number }[] = [];
     await consumer.run({
       eachMessage: async ({ partition, message }) => {
-        seen.push({ partition, key: String(message.key), value: Number(message.value), offset: Number(message.offset) });
+        seen.push({
+          partition,
+          key: String(message.key),
+          value: Number(message.value),
+          offset: Number(message.offset),
+        });
       },
     });
     await waitFor(() => seen.length >= 200, '200 messages');
@@ -60,7 +81,10 @@ describe('produce and consume', () => {
     const base = Date.now() - 60_000;
     await producer.send({
       topic,
-      messages: Array.from({ length: 10 }, (_, i) => ({ value: `m${i}`, timestamp: String(base + i * 1000) })),
+      messages: Array.from({ length: 10 }, (_, i) => ({
+        value: `m${i}`,
+        timestamp: String(base + i * 1000),
+      })),
     });
     const admin = cluster.kafka.admin();
     await admin.connect();

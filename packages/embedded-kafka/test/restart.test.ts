@@ -23,7 +23,10 @@ describeEmbeddedOnly('restart with a data directory', () => {
     const kafka1 = kafkaClient(first.brokers);
     const producer1 = kafka1.producer();
     await producer1.connect();
-    await producer1.send({ topic, messages: Array.from({ length: 20 }, (_, i) => ({ key: `${i}`, value: `a${i}` })) });
+    await producer1.send({
+      topic,
+      messages: Array.from({ length: 20 }, (_, i) => ({ key: `${i}`, value: `a${i}` })),
+    });
     await producer1.disconnect();
     const consumer1 = kafka1.consumer({ groupId, maxWaitTimeInMs: 100 });
     await consumer1.connect();
@@ -41,7 +44,10 @@ describeEmbeddedOnly('restart with a data directory', () => {
     const committed = await admin.fetchOffsets({ groupId, topics: [topic] });
     const producer2 = kafka2.producer();
     await producer2.connect();
-    await producer2.send({ topic, messages: Array.from({ length: 10 }, (_, i) => ({ key: `${i}`, value: `b${i}` })) });
+    await producer2.send({
+      topic,
+      messages: Array.from({ length: 10 }, (_, i) => ({ key: `${i}`, value: `b${i}` })),
+    });
     await producer2.disconnect();
     const consumer2 = kafka2.consumer({ groupId, maxWaitTimeInMs: 100 });
     await consumer2.connect();

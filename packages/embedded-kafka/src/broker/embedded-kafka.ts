@@ -50,7 +50,9 @@ export async function startEmbeddedKafka(options: EmbeddedKafkaOptions = {}): Pr
   });
   const address = server.address() as net.AddressInfo;
   ctx.advertisedPort = address.port;
-  opts.logger.info(`embedded kafka listening on ${opts.host}:${address.port}${opts.dataDir ? ` with data in ${opts.dataDir}` : ' in memory'}`);
+  opts.logger.info(
+    `embedded kafka listening on ${opts.host}:${address.port}${opts.dataDir ? ` with data in ${opts.dataDir}` : ' in memory'}`,
+  );
 
   const timers: NodeJS.Timeout[] = [];
   timers.push(

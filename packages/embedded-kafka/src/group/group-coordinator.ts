@@ -135,10 +135,14 @@ export class GroupCoordinator {
     const members = [...group.members.values()];
     if (!group.leader || !group.members.has(group.leader)) group.leader = members[0].id;
     const leader = group.members.get(group.leader) as Member;
-    const protocol = leader.protocols.find((p) => members.every((m) => m.protocols.some((q) => q.name === p.name)));
+    const protocol = leader.protocols.find((p) =>
+      members.every((m) => m.protocols.some((q) => q.name === p.name)),
+    );
     group.protocol = protocol?.name ?? leader.protocols[0]?.name ?? '';
     group.state = 'CompletingRebalance';
-    this.opts.logger.debug(`group ${group.id}: generation ${group.generation} with ${members.length} members`);
+    this.opts.logger.debug(
+      `group ${group.id}: generation ${group.generation} with ${members.length} members`,
+    );
     const memberList = members.map((m) => ({
       memberId: m.id,
       groupInstanceId: m.groupInstanceId,
@@ -197,11 +201,17 @@ export class GroupCoordinator {
     }
   }
 
-  sync(groupId: string, generation: number, memberId: string, assignments: Map<string, Buffer>): Promise<SyncResult> {
+  sync(
+    groupId: string,
+    generation: number,
+    memberId: string,
+    assignments: Map<string, Buffer>,
+  ): Promise<SyncResult> {
     const group = this.groups.get(groupId);
     const m = group?.members.get(memberId);
     if (!group || !m) return Promise.resolve({ error: ErrorCode.UNKNOWN_MEMBER_ID, assignment: EMPTY });
-    if (generation !== group.generation) return Promise.resolve({ error: ErrorCode.ILLEGAL_GENERATION, assignment: EMPTY });
+    if (generation !== group.generation)
+      return Promise.resolve({ error: ErrorCode.ILLEGAL_GENERATION, assignment: EMPTY });
     switch (group.state) {
       case 'PreparingRebalance':
         return Promise.resolve({ error: ErrorCode.REBALANCE_IN_PROGRESS, assignment: EMPTY });

@@ -10,8 +10,7 @@ export interface CommittedOffset {
 }
 
 type JournalLine =
-  | { g: string; t: string; p: number; o: number; e: number; m: string | null }
-  | { g: string; deleted: true };
+  { g: string; t: string; p: number; o: number; e: number; m: string | null } | { g: string; deleted: true };
 
 export class OffsetStore {
   private readonly groups = new Map<string, Map<string, Map<number, CommittedOffset>>>();
@@ -45,7 +44,8 @@ export class OffsetStore {
     const lines: string[] = [];
     for (const [g, topics] of this.groups) {
       for (const [t, parts] of topics) {
-        for (const [p, c] of parts) lines.push(JSON.stringify({ g, t, p, o: c.offset, e: c.leaderEpoch, m: c.metadata }));
+        for (const [p, c] of parts)
+          lines.push(JSON.stringify({ g, t, p, o: c.offset, e: c.leaderEpoch, m: c.metadata }));
       }
     }
     return lines.length ? lines.join('\n') + '\n' : '';
@@ -61,9 +61,9 @@ export class OffsetStore {
 
   private set(group: string, topic: string, partition: number, c: CommittedOffset): void {
     let topics = this.groups.get(group);
-    if (!topics) this.groups.set(group, (topics = new Map()));
+    if (!topics) this.groups.set(group, (topics = new Map<string, Map<number, CommittedOffset>>()));
     let parts = topics.get(topic);
-    if (!parts) topics.set(topic, (parts = new Map()));
+    if (!parts) topics.set(topic, (parts = new Map<number, CommittedOffset>()));
     parts.set(partition, c);
   }
 
@@ -72,7 +72,16 @@ export class OffsetStore {
     for (const e of entries) {
       this.set(group, e.topic, e.partition, e.committed);
       const c = e.committed;
-      lines.push(JSON.stringify({ g: group, t: e.topic, p: e.partition, o: c.offset, e: c.leaderEpoch, m: c.metadata }));
+      lines.push(
+        JSON.stringify({
+          g: group,
+          t: e.topic,
+          p: e.partition,
+          o: c.offset,
+          e: c.leaderEpoch,
+          m: c.metadata,
+        }),
+      );
     }
     this.journal(lines);
   }
@@ -82,7 +91,7 @@ export class OffsetStore {
   }
 
   topicsOf(group: string): Map<string, Map<number, CommittedOffset>> {
-    return this.groups.get(group) ?? new Map();
+    return this.groups.get(group) ?? new Map<string, Map<number, CommittedOffset>>();
   }
 
   hasGroup(group: string): boolean {

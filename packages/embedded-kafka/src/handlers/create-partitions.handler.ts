@@ -15,7 +15,12 @@ export function handleCreatePartitions(req: KafkaRequest, ctx: BrokerContext): B
   const validateOnly = r.bool();
   const results = topics.map((t) => {
     const topic = ctx.topics.get(t.name);
-    if (!topic) return { name: t.name, error: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: `Topic ${t.name} does not exist` };
+    if (!topic)
+      return {
+        name: t.name,
+        error: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+        message: `Topic ${t.name} does not exist`,
+      };
     if (t.count <= topic.partitions.length) {
       const message = `Topic currently has ${topic.partitions.length} partitions, ${t.count} would not be an increase.`;
       return { name: t.name, error: ErrorCode.INVALID_PARTITIONS, message };

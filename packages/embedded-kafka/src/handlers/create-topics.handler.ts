@@ -19,14 +19,24 @@ export function handleCreateTopics(req: KafkaRequest, ctx: BrokerContext): Buffe
   const validateOnly = v >= 1 ? r.bool() : false;
   const results = topics.map((t) => {
     const partitions =
-      t.assignments.length > 0 ? t.assignments.length : t.numPartitions === -1 ? ctx.opts.defaultPartitions : t.numPartitions;
+      t.assignments.length > 0
+        ? t.assignments.length
+        : t.numPartitions === -1
+          ? ctx.opts.defaultPartitions
+          : t.numPartitions;
     let error: number = ErrorCode.NONE;
     let message: string | null = null;
-    if (!validTopicName(t.name)) [error, message] = [ErrorCode.INVALID_TOPIC_EXCEPTION, `Invalid topic name ${t.name}`];
-    else if (ctx.topics.get(t.name)) [error, message] = [ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${t.name}' already exists.`];
-    else if (partitions < 1) [error, message] = [ErrorCode.INVALID_PARTITIONS, 'Number of partitions must be at least 1.'];
+    if (!validTopicName(t.name))
+      [error, message] = [ErrorCode.INVALID_TOPIC_EXCEPTION, `Invalid topic name ${t.name}`];
+    else if (ctx.topics.get(t.name))
+      [error, message] = [ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${t.name}' already exists.`];
+    else if (partitions < 1)
+      [error, message] = [ErrorCode.INVALID_PARTITIONS, 'Number of partitions must be at least 1.'];
     else if (t.replicationFactor !== -1 && t.replicationFactor !== 1 && t.assignments.length === 0) {
-      [error, message] = [ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be 1 on a single broker.'];
+      [error, message] = [
+        ErrorCode.INVALID_REPLICATION_FACTOR,
+        'Replication factor must be 1 on a single broker.',
+      ];
     } else if (!validateOnly) {
       ctx.topics.create(t.name, partitions, new Map(t.configs.map((c) => [c.name, c.value ?? ''])));
     }

@@ -48,7 +48,11 @@ export function handleFetch(req: KafkaRequest, ctx: BrokerContext): Buffer | Pro
   if (v >= 7) r.array((x) => [x.string(), x.array((y) => y.int32())]);
   if (v >= 11) r.string();
 
-  const collect = (): { data: { name: string; partitions: PartitionData[] }[]; bytes: number; errors: boolean } => {
+  const collect = (): {
+    data: { name: string; partitions: PartitionData[] }[];
+    bytes: number;
+    errors: boolean;
+  } => {
     let budget = maxBytes;
     let bytes = 0;
     let errors = false;
@@ -89,7 +93,8 @@ export function handleFetch(req: KafkaRequest, ctx: BrokerContext): Buffer | Pro
     };
     const listen = (): void => {
       for (const remove of removers.splice(0)) remove();
-      for (const t of first.data) for (const p of t.partitions) if (p.log) removers.push(p.log.onAppend(onAppend));
+      for (const t of first.data)
+        for (const p of t.partitions) if (p.log) removers.push(p.log.onAppend(onAppend));
     };
     const onAppend = (): void => {
       if (finished) return;

@@ -8,6 +8,8 @@ export function handleListGroups(req: KafkaRequest, ctx: BrokerContext): Buffer 
   const w = new Writer(256);
   if (req.apiVersion >= 1) w.int32(0);
   w.int16(ErrorCode.NONE);
-  w.array(ctx.groups.groupIds(), (x, id) => x.string(id).string(ctx.groups.groups.get(id)?.protocolType ?? 'consumer'));
+  w.array(ctx.groups.groupIds(), (x, id) =>
+    x.string(id).string(ctx.groups.groups.get(id)?.protocolType ?? 'consumer'),
+  );
   return w.result();
 }

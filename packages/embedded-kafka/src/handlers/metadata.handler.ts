@@ -15,7 +15,8 @@ export function handleMetadata(req: KafkaRequest, ctx: BrokerContext): Buffer {
   const all = names === null || (v === 0 && names.length === 0);
   const results: { name: string; error: number; topic?: Topic }[] = [];
   if (all) {
-    for (const topic of ctx.topics.topics.values()) results.push({ name: topic.name, error: ErrorCode.NONE, topic });
+    for (const topic of ctx.topics.topics.values())
+      results.push({ name: topic.name, error: ErrorCode.NONE, topic });
   } else {
     for (const name of names) {
       const t = ctx.topics.getOrAutoCreate(name, allowAutoCreate);

@@ -22,13 +22,16 @@ export function handleOffsetCommit(req: KafkaRequest, ctx: BrokerContext): Buffe
       return { index, offset, leaderEpoch, metadata: y.nullableString() };
     }),
   }));
-  const groupError = groupId ? ctx.groups.validateCommit(groupId, generation, memberId) : ErrorCode.INVALID_GROUP_ID;
+  const groupError = groupId
+    ? ctx.groups.validateCommit(groupId, generation, memberId)
+    : ErrorCode.INVALID_GROUP_ID;
   const accepted: Parameters<typeof ctx.offsets.commit>[1] = [];
   const results = topics.map((t) => ({
     name: t.name,
     partitions: t.partitions.map((p) => {
       let error = groupError;
-      if (error === ErrorCode.NONE && !ctx.topics.partition(t.name, p.index)) error = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+      if (error === ErrorCode.NONE && !ctx.topics.partition(t.name, p.index))
+        error = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
       if (error === ErrorCode.NONE) {
         accepted.push({
           topic: t.name,

@@ -10,7 +10,10 @@ export function handleOffsetFetch(req: KafkaRequest, ctx: BrokerContext): Buffer
   const groupId = r.string();
   let topics = r.nullableArray((x) => ({ name: x.string(), partitions: x.array((y) => y.int32()) }));
   if (topics === null) {
-    topics = [...ctx.offsets.topicsOf(groupId)].map(([name, parts]) => ({ name, partitions: [...parts.keys()] }));
+    topics = [...ctx.offsets.topicsOf(groupId)].map(([name, parts]) => ({
+      name,
+      partitions: [...parts.keys()],
+    }));
   }
   const w = new Writer(256);
   if (v >= 3) w.int32(0);

@@ -27,17 +27,29 @@ export function handleProduce(req: KafkaRequest, ctx: BrokerContext): Buffer | n
     return {
       name: t.name,
       partitions: t.partitions.map((p): PartitionResult => {
-        if (typeof topic === 'number') return { index: p.index, error: topic, baseOffset: -1, logStartOffset: -1 };
+        if (typeof topic === 'number')
+          return { index: p.index, error: topic, baseOffset: -1, logStartOffset: -1 };
         const log = topic.partitions[p.index];
         if (!log) {
-          return { index: p.index, error: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, baseOffset: -1, logStartOffset: -1 };
+          return {
+            index: p.index,
+            error: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+            baseOffset: -1,
+            logStartOffset: -1,
+          };
         }
-        if (!p.records) return { index: p.index, error: ErrorCode.CORRUPT_MESSAGE, baseOffset: -1, logStartOffset: -1 };
+        if (!p.records)
+          return { index: p.index, error: ErrorCode.CORRUPT_MESSAGE, baseOffset: -1, logStartOffset: -1 };
         const res = log.append(p.records);
         if (res.error !== ErrorCode.NONE) {
           ctx.opts.logger.debug(`produce to ${t.name}-${p.index} rejected with error ${res.error}`);
         }
-        return { index: p.index, error: res.error, baseOffset: res.baseOffset, logStartOffset: log.logStartOffset };
+        return {
+          index: p.index,
+          error: res.error,
+          baseOffset: res.baseOffset,
+          logStartOffset: log.logStartOffset,
+        };
       }),
     };
   });

@@ -56,13 +56,20 @@ export class PartitionLog {
       this.segments.push(segment);
       for (let j = 0; j < segment.index.length; j++) {
         const e = segment.index.entry(j);
-        this.producers.record(e.producerId, e.producerEpoch, e.baseSequence, e.lastOffset - e.baseOffset, e.baseOffset);
+        this.producers.record(
+          e.producerId,
+          e.producerEpoch,
+          e.baseSequence,
+          e.lastOffset - e.baseOffset,
+          e.baseOffset,
+        );
       }
     });
     if (this.segments.length > 0) {
       this.logStartOffset = this.segments[0].baseOffset;
       const active = this.segments[this.segments.length - 1];
-      this.nextOffset = active.index.length > 0 ? active.index.lastOffset(active.index.length - 1) + 1 : active.baseOffset;
+      this.nextOffset =
+        active.index.length > 0 ? active.index.lastOffset(active.index.length - 1) + 1 : active.baseOffset;
     }
   }
 
@@ -80,14 +87,15 @@ export class PartitionLog {
    */
   append(records: Buffer): AppendResult {
     const infos: { at: number; info: BatchInfo }[] = [];
-    for (let at = 0; at < records.length; ) {
+    for (let at = 0; at < records.length;) {
       if (records.length - at >= 12) {
         const size = records.readInt32BE(at + Batch.length) + 12;
         if (size > this.opts.maxMessageBytes) return { error: ErrorCode.MESSAGE_TOO_LARGE, baseOffset: -1 };
       }
       const check = checkBatch(records, at);
       if (!check.ok) {
-        const error = check.reason === 'corrupt' ? ErrorCode.CORRUPT_MESSAGE : ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT;
+        const error =
+          check.reason === 'corrupt' ? ErrorCode.CORRUPT_MESSAGE : ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT;
         return { error, baseOffset: -1 };
       }
       infos.push({ at, info: check.info });
@@ -97,7 +105,12 @@ export class PartitionLog {
 
     let firstOffset = -1;
     for (const { at, info } of infos) {
-      const seq = this.producers.check(info.producerId, info.producerEpoch, info.baseSequence, info.lastOffsetDelta);
+      const seq = this.producers.check(
+        info.producerId,
+        info.producerEpoch,
+        info.baseSequence,
+        info.lastOffsetDelta,
+      );
       if (seq.kind === 'error') return { error: seq.code, baseOffset: -1 };
       if (seq.kind === 'duplicate') {
         if (firstOffset < 0) firstOffset = seq.baseOffset;
@@ -116,7 +129,13 @@ export class PartitionLog {
         producerEpoch: info.producerEpoch,
         baseSequence: info.baseSequence,
       });
-      this.producers.record(info.producerId, info.producerEpoch, info.baseSequence, info.lastOffsetDelta, baseOffset);
+      this.producers.record(
+        info.producerId,
+        info.producerEpoch,
+        info.baseSequence,
+        info.lastOffsetDelta,
+        baseOffset,
+      );
       this.nextOffset = baseOffset + info.lastOffsetDelta + 1;
       if (firstOffset < 0) firstOffset = baseOffset;
     }
@@ -140,7 +159,8 @@ export class PartitionLog {
       const seg = this.segments[s];
       const from = seg.index.findByOffset(offset);
       if (from >= seg.index.length) continue;
-      if (!atLeastOne && seg.index.size(from) > maxBytes) return { error: ErrorCode.NONE, records: Buffer.alloc(0) };
+      if (!atLeastOne && seg.index.size(from) > maxBytes)
+        return { error: ErrorCode.NONE, records: Buffer.alloc(0) };
       let to = from + 1;
       let bytes = seg.index.size(from);
       while (to < seg.index.length && bytes + seg.index.size(to) <= maxBytes) bytes += seg.index.size(to++);
@@ -203,7 +223,9 @@ export class PartitionLog {
       oldest.remove();
       total -= oldest.size;
       this.logStartOffset = this.segments[0].baseOffset;
-      this.opts.logger.debug(`${this.topic}-${this.partition}: retention deleted segment ${oldest.baseOffset}`);
+      this.opts.logger.debug(
+        `${this.topic}-${this.partition}: retention deleted segment ${oldest.baseOffset}`,
+      );
     }
   }
 
@@ -233,4 +255,3 @@ function maxTimestampOf(seg: Segment, fallback: number): number {
   for (let i = 0; i < seg.index.length; i++) max = Math.max(max, seg.index.maxTimestamp(i));
   return max;
 }
-

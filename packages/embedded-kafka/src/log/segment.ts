@@ -1,7 +1,14 @@
 // One log segment: an append-only run of record batches, kept in memory or in a .log file with its .index file.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BATCH_HEADER_SIZE, BatchInfo, checkBatch, headerInfo, LOG_OVERHEAD, readInt64 } from '../protocol/record-batch';
+import {
+  BATCH_HEADER_SIZE,
+  BatchInfo,
+  checkBatch,
+  headerInfo,
+  LOG_OVERHEAD,
+  readInt64,
+} from '../protocol/record-batch';
 import { BatchIndex, INDEX_ENTRY_SIZE, IndexEntry } from './batch-index';
 
 export interface Segment {
@@ -78,7 +85,11 @@ export class FileSegment implements Segment {
    * active one (or any whose index disagrees) is scanned batch by batch, and with `verify` the first
    * batch failing its length or CRC check truncates the file there — the torn tail of a crash.
    */
-  static open(dir: string, baseOffset: number, verify: boolean): { segment: FileSegment; truncatedBytes: number } {
+  static open(
+    dir: string,
+    baseOffset: number,
+    verify: boolean,
+  ): { segment: FileSegment; truncatedBytes: number } {
     const seg = FileSegment.create(dir, baseOffset);
     const fileSize = fs.fstatSync(seg.logFd).size;
     if (!verify && seg.loadIndex(fileSize)) return { segment: seg, truncatedBytes: 0 };
@@ -152,7 +163,13 @@ export class FileSegment implements Segment {
   append(batch: Buffer, entry: Omit<IndexEntry, 'position' | 'size'>): void {
     const full: IndexEntry = { ...entry, position: this.size, size: batch.length };
     fs.writeSync(this.logFd, batch, 0, batch.length, this.size);
-    fs.writeSync(this.indexFd, BatchIndex.encode(full), 0, INDEX_ENTRY_SIZE, (this.index.length) * INDEX_ENTRY_SIZE);
+    fs.writeSync(
+      this.indexFd,
+      BatchIndex.encode(full),
+      0,
+      INDEX_ENTRY_SIZE,
+      this.index.length * INDEX_ENTRY_SIZE,
+    );
     this.index.push(full);
     this.size += batch.length;
     this.dirty = true;
@@ -189,4 +206,3 @@ export class FileSegment implements Segment {
     fs.rmSync(this.indexPath, { force: true });
   }
 }
-

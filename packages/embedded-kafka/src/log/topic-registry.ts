@@ -74,7 +74,8 @@ export class TopicRegistry {
   }
 
   addPartitions(topic: Topic, total: number): void {
-    for (let p = topic.partitions.length; p < total; p++) topic.partitions.push(this.openPartition(topic.name, p));
+    for (let p = topic.partitions.length; p < total; p++)
+      topic.partitions.push(this.openPartition(topic.name, p));
   }
 
   delete(name: string): boolean {

@@ -17,9 +17,7 @@ interface ProducerEntry {
 }
 
 export type SequenceCheck =
-  | { kind: 'append' }
-  | { kind: 'duplicate'; baseOffset: number }
-  | { kind: 'error'; code: number };
+  { kind: 'append' } | { kind: 'duplicate'; baseOffset: number } | { kind: 'error'; code: number };
 
 function lastSeqOf(baseSeq: number, lastOffsetDelta: number): number {
   return (baseSeq + lastOffsetDelta) % (MAX_SEQ + 1);
@@ -32,11 +30,15 @@ export class ProducerStateTable {
     if (producerId < 0) return { kind: 'append' };
     const entry = this.producers.get(producerId);
     if (!entry) {
-      return baseSeq === 0 ? { kind: 'append' } : { kind: 'error', code: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER };
+      return baseSeq === 0
+        ? { kind: 'append' }
+        : { kind: 'error', code: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER };
     }
     if (epoch < entry.epoch) return { kind: 'error', code: ErrorCode.INVALID_PRODUCER_EPOCH };
     if (epoch > entry.epoch) {
-      return baseSeq === 0 ? { kind: 'append' } : { kind: 'error', code: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER };
+      return baseSeq === 0
+        ? { kind: 'append' }
+        : { kind: 'error', code: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER };
     }
     const lastSeq = lastSeqOf(baseSeq, lastOffsetDelta);
     const dup = entry.recent.find((b) => b.firstSeq === baseSeq && b.lastSeq === lastSeq);
@@ -46,7 +48,13 @@ export class ProducerStateTable {
     return { kind: 'append' };
   }
 
-  record(producerId: number, epoch: number, baseSeq: number, lastOffsetDelta: number, baseOffset: number): void {
+  record(
+    producerId: number,
+    epoch: number,
+    baseSeq: number,
+    lastOffsetDelta: number,
+    baseOffset: number,
+  ): void {
     if (producerId < 0) return;
     let entry = this.producers.get(producerId);
     if (!entry || entry.epoch !== epoch) {

@@ -34,7 +34,8 @@ export interface BatchInfo {
   readonly isControl: boolean;
 }
 
-export type BatchCheck = { ok: true; info: BatchInfo } | { ok: false; reason: 'corrupt' | 'magic' | 'compression' };
+export type BatchCheck =
+  { ok: true; info: BatchInfo } | { ok: false; reason: 'corrupt' | 'magic' | 'compression' };
 
 export function readInt64(buf: Buffer, at: number): number {
   return buf.readInt32BE(at) * 0x100000000 + buf.readUInt32BE(at + 4);
@@ -49,7 +50,8 @@ export function checkBatch(buf: Buffer, at: number, verifyCrc = true): BatchChec
   if (buf.length - at < BATCH_HEADER_SIZE) return { ok: false, reason: 'corrupt' };
   const batchLength = buf.readInt32BE(at + Batch.length);
   const size = batchLength + LOG_OVERHEAD;
-  if (batchLength < BATCH_HEADER_SIZE - LOG_OVERHEAD || at + size > buf.length) return { ok: false, reason: 'corrupt' };
+  if (batchLength < BATCH_HEADER_SIZE - LOG_OVERHEAD || at + size > buf.length)
+    return { ok: false, reason: 'corrupt' };
   if (buf.readInt8(at + Batch.magic) !== 2) return { ok: false, reason: 'magic' };
   if (verifyCrc && crc32c(buf, at + Batch.attributes, at + size) !== buf.readUInt32BE(at + Batch.crc)) {
     return { ok: false, reason: 'corrupt' };

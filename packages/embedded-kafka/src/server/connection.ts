@@ -94,7 +94,9 @@ export class Connection {
       }
     } catch (err) {
       const what = err instanceof MalformedFrameError ? 'malformed frame' : 'request failed';
-      this.fail(`${what} (correlation ${correlationId}): ${err instanceof Error ? err.message : String(err)}`);
+      this.fail(
+        `${what} (correlation ${correlationId}): ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
   }
 

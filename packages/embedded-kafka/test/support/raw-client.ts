@@ -10,13 +10,7 @@ export interface KafkajsRequest {
   response: { decode(payload: Buffer): Promise<unknown> };
 }
 
-type ApiDir =
-  | 'produce'
-  | 'fetch'
-  | 'listOffsets'
-  | 'metadata'
-  | 'initProducerId'
-  | 'apiVersions';
+type ApiDir = 'produce' | 'fetch' | 'listOffsets' | 'metadata' | 'initProducerId' | 'apiVersions';
 
 /** Builds a kafkajs request object of one API at one version. */
 export function kafkajsRequest(api: ApiDir, version: number, args: Record<string, unknown>): KafkajsRequest {
