@@ -1,9 +1,8 @@
 // The build service's server projection and GET /api/servers/:id/metrics, on real Postgres and the embedded broker.
 import { randomUUID } from 'node:crypto';
-import type { Server } from '@mcp-host/contracts';
+import type { Metric, Server } from '@mcp-host/contracts';
 import { waitFor } from '@mcp-host/platform/testing';
 import { BuildServiceModule } from '../src';
-import type { UsageMetric } from '../src/metrics/usage-metric.dto';
 import { UsageMetricRepository } from '../src/metrics/usage-metric.repository';
 import { startHarness, type Harness } from './support/harness';
 
@@ -28,7 +27,7 @@ async function projected(id: string): Promise<Projected | undefined> {
 
 /** A metrics page or an error body; each test asserts the half it expects. */
 interface Body {
-  items: UsageMetric[];
+  items: Metric[];
   next_cursor: string | null;
   error: { code: string; message: string };
 }
@@ -169,7 +168,7 @@ describe('GET /api/servers/:id/metrics', () => {
       await repo.insert(m, { server_id: other.id, build_id: null, event: 'tag_started', details: {} });
     });
 
-    const seen: UsageMetric[] = [];
+    const seen: Metric[] = [];
     let cursor: string | null = null;
     let pages = 0;
     do {
@@ -199,12 +198,29 @@ describe('GET /api/servers/:id/metrics', () => {
         reason: 'auth_refresh',
         nested: { scopes: ['repository:x:push'] },
       },
-      created_at: '2026-01-01T00:00:05.000Z',
+      recorded_at: '2026-01-01T00:00:05.000Z',
     });
     expect(seen[4].id).toBe(inserted[0]);
     expect(seen[4].build_id).toBeNull();
-    const times = seen.map((r) => Date.parse(r.created_at));
+    const times = seen.map((r) => Date.parse(r.recorded_at));
     expect([...times].sort((a, b) => b - a)).toEqual(times);
+  });
+
+  it('when an event filter is given, then only that event comes back', async () => {
+    const server = await registered();
+    const repo = h.service.app.get(UsageMetricRepository);
+    await h.serviceDb.transaction(async (m) => {
+      for (const event of ['tag_started', 'tag_succeeded', 'push_failed', 'tag_started']) {
+        await repo.insert(m, { server_id: server.id, build_id: null, event, details: { attempt: 0 } });
+      }
+    });
+    const res = await get(`/api/servers/${server.id}/metrics?event=tag_started&limit=1`);
+    expect(res.body.items.map((r) => r.event)).toEqual(['tag_started']);
+    const rest = await get(
+      `/api/servers/${server.id}/metrics?event=tag_started&cursor=${res.body.next_cursor}`,
+    );
+    expect(rest.body.items.map((r) => r.event)).toEqual(['tag_started']);
+    expect(rest.body.next_cursor).toBeNull();
   });
 
   it('when no limit is given, then at most 50 rows come back with a cursor for the rest', async () => {

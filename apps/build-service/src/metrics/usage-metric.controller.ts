@@ -1,7 +1,7 @@
 // /api/servers/:id/metrics: a server's registry usage metrics with their raw `details`.
 import { Controller, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
+import { metricsQuerySchema, type MetricsQuery } from '@mcp-host/contracts';
 import { ApiException, ZodValidationPipe } from '@mcp-host/platform';
-import { usageMetricListQuerySchema, type UsageMetricListQuery } from './usage-metric.dto';
 import { UsageMetricService } from './usage-metric.service';
 
 const uuid = new ParseUUIDPipe({
@@ -13,10 +13,7 @@ export class UsageMetricController {
   constructor(private readonly metrics: UsageMetricService) {}
 
   @Get(':id/metrics')
-  list(
-    @Param('id', uuid) id: string,
-    @Query(new ZodValidationPipe(usageMetricListQuerySchema)) query: UsageMetricListQuery,
-  ) {
+  list(@Param('id', uuid) id: string, @Query(new ZodValidationPipe(metricsQuerySchema)) query: MetricsQuery) {
     return this.metrics.list(id, query);
   }
 }

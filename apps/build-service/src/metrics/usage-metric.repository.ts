@@ -42,20 +42,25 @@ export class UsageMetricRepository {
   }
 
   /** Newest first; `before` is the last row of the previous page. */
-  async listByServer(
-    serverId: string,
-    limit: number,
-    before?: { createdAt: string; id: string },
-  ): Promise<UsageMetricRow[]> {
-    const params: unknown[] = [serverId];
-    let keyset = '';
-    if (before) {
-      params.push(before.createdAt, before.id);
-      keyset = 'AND (created_at, id) < ($2::timestamptz, $3::uuid)';
+  async listByServer(f: {
+    serverId: string;
+    limit: number;
+    before?: { createdAt: string; id: string };
+    event?: string;
+  }): Promise<UsageMetricRow[]> {
+    const params: unknown[] = [f.serverId];
+    const where = ['server_id = $1'];
+    if (f.before) {
+      params.push(f.before.createdAt, f.before.id);
+      where.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
     }
-    params.push(limit);
+    if (f.event) {
+      params.push(f.event);
+      where.push(`event = $${params.length}`);
+    }
+    params.push(f.limit);
     return await this.dataSource.query<UsageMetricRow[]>(
-      `SELECT ${COLUMNS} FROM usage_metrics WHERE server_id = $1 ${keyset}
+      `SELECT ${COLUMNS} FROM usage_metrics WHERE ${where.join(' AND ')}
        ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
       params,
     );

@@ -1,20 +1,26 @@
 // Reads a server's registry usage metrics, newest first, a keyset page at a time.
 import { Injectable } from '@nestjs/common';
 import { ServerProjectionRepository } from '../servers/server-projection.repository';
-import type { UsageMetric, UsageMetricListQuery, UsageMetricListResponse } from './usage-metric.dto';
+import type { Metric, MetricsQuery } from '@mcp-host/contracts';
 import { UsageMetricErrorCode, UsageMetricException } from './usage-metric.exception';
 import { UsageMetricRepository, type UsageMetricRow } from './usage-metric.repository';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function toUsageMetric(r: UsageMetricRow): UsageMetric {
+export interface MetricPage {
+  items: Metric[];
+  next_cursor: string | null;
+}
+
+/** The contract's metric row; the stored event and details go out as written, even keys the contract does not name. */
+export function toMetric(r: UsageMetricRow): Metric {
   return {
     id: r.id,
     server_id: r.server_id,
     build_id: r.build_id,
-    event: r.event,
-    details: r.details,
-    created_at: new Date(r.created_at).toISOString(),
+    event: r.event as Metric['event'],
+    details: r.details as Metric['details'],
+    recorded_at: new Date(r.created_at).toISOString(),
   };
 }
 
@@ -40,15 +46,15 @@ export class UsageMetricService {
     private readonly servers: ServerProjectionRepository,
   ) {}
 
-  async list(serverId: string, q: UsageMetricListQuery): Promise<UsageMetricListResponse> {
+  async list(serverId: string, q: MetricsQuery): Promise<MetricPage> {
     const before = q.cursor ? decodeCursor(q.cursor) : undefined;
     if (!(await this.servers.findById(serverId))) {
       throw new UsageMetricException(UsageMetricErrorCode.SERVER_NOT_FOUND, `No server with id ${serverId}.`);
     }
-    const rows = await this.metrics.listByServer(serverId, q.limit + 1, before);
+    const rows = await this.metrics.listByServer({ serverId, limit: q.limit + 1, before, event: q.event });
     const page = rows.slice(0, q.limit);
     return {
-      items: page.map(toUsageMetric),
+      items: page.map(toMetric),
       next_cursor: rows.length > q.limit ? encodeCursor(page[page.length - 1]) : null,
     };
   }
