@@ -64,6 +64,7 @@ export const ROUTES: readonly RouteDefinition[] = [
   // gateway
   get('/api/status', 'gateway', 'Readiness of the gateway and of every service behind it.'),
   get('/api/docs', 'gateway', 'The OpenAPI document of the public API.'),
+  get('/api/tokens/me', 'gateway', 'The calling token: id, name, subject and role.'),
   { method: 'GET', path: '/api/tokens', service: 'gateway', role: 'admin', description: 'List API tokens.' },
   mutate(
     'POST',

@@ -79,7 +79,8 @@ describe('route table', () => {
 
   it('when routes are declared, then reads need viewer, tokens need admin and mutations at least operator', () => {
     for (const route of ROUTES) {
-      if (route.path.startsWith('/api/tokens')) expect(route.role).toBe('admin');
+      if (route.path === '/api/tokens/me') expect(route.role).toBe('viewer');
+      else if (route.path.startsWith('/api/tokens')) expect(route.role).toBe('admin');
       else if (route.method === 'GET') expect(['viewer', 'admin']).toContain(route.role);
       else expect(['operator', 'admin']).toContain(route.role);
     }
@@ -100,6 +101,11 @@ describe('route table', () => {
       expect(serviceForPrefix(route.path.replace(/:[A-Za-z]+/g, 'x'))).toBeDefined();
       expect(matchRoute(route.method, route.path.replace(/:[A-Za-z]+/g, 'x'))?.route).toBe(route);
     }
+  });
+
+  it('when the caller asks who it is, then /api/tokens/me wins over the token id route and needs only viewer', () => {
+    expect(matchRoute('GET', '/api/tokens/me')?.route.role).toBe('viewer');
+    expect(matchRoute('DELETE', '/api/tokens/me')?.params).toEqual({ id: 'me' });
   });
 
   it('when a prefix is looked up, then the longest segment-aligned prefix wins', () => {
