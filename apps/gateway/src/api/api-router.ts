@@ -1,0 +1,163 @@
+// The only door to /api: checks the path, authenticates, finds the route, enforces its role, then answers or forwards.
+// One raw Fastify route handles every /api request, so no path can skip authentication and bodies stream untouched.
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { ApiException, InjectLogger, toApiException } from '@mcp-host/platform';
+import { allowedMethods, matchRoute, roleSatisfies, type RouteDefinition } from '@mcp-host/contracts';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { ProxyService } from '../proxy/proxy.service';
+import { StatusService } from '../status/status.service';
+import type { Caller } from '../tokens/token.entity';
+import { TokenService } from '../tokens/token.service';
+import { createTokenBodySchema, tokenListQuerySchema } from '../tokens/token.schema';
+import { isUnsafePath } from './request-path';
+import { readJsonBody } from './read-json-body';
+
+/** Gateway routes that the contracts table does not list (yet). */
+const LOCAL_ROUTES: readonly RouteDefinition[] = [
+  {
+    method: 'GET',
+    path: '/api/tokens/me',
+    service: 'gateway',
+    role: 'viewer',
+    description: 'The calling token.',
+  },
+];
+
+function findRoute(method: string, path: string) {
+  const pathOnly = path.split(/[?#]/, 1)[0] ?? '';
+  const local = LOCAL_ROUTES.find((r) => r.method === method && r.path === pathOnly);
+  return local ? { route: local, params: {} as Record<string, string> } : matchRoute(method, path);
+}
+
+@Injectable()
+export class ApiRouter implements OnModuleInit {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly tokens: TokenService,
+    private readonly proxy: ProxyService,
+    private readonly status: StatusService,
+    @InjectLogger() private readonly logger: Logger,
+  ) {}
+
+  onModuleInit(): void {
+    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
+    void fastify.register(async (api) => {
+      // Leave bodies unread: forwarded ones stream to the upstream, the gateway's own are read on demand.
+      api.removeAllContentTypeParsers();
+      api.addContentTypeParser('*', (_req, _payload, done) => done(null));
+      api.route({
+        method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'],
+        url: '/api/*',
+        handler: (req, reply) => this.handle(req, reply),
+      });
+      api.route({
+        method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'],
+        url: '/api',
+        handler: (req, reply) => this.handle(req, reply),
+      });
+    });
+  }
+
+  async handle(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    try {
+      await this.dispatch(req, reply);
+    } catch (err) {
+      const api = toApiException(err);
+      // ApiExceptions are answers (upstream failures are logged where they happen); anything else is a bug.
+      if (!(err instanceof ApiException)) this.logger.error({ err }, 'request failed');
+      if (reply.sent || reply.raw.headersSent) return;
+      await reply.code(api.status).header('content-type', 'application/json').send(api.toBody());
+    }
+  }
+
+  private async dispatch(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const url = req.raw.url ?? req.url;
+    if (isUnsafePath(url)) {
+      throw new ApiException(
+        400,
+        'INVALID_PATH',
+        'The path may not contain dot segments or encoded slashes.',
+      );
+    }
+    const caller = await this.tokens.authenticate(req.headers.authorization);
+    const matched = findRoute(req.method, url);
+    if (!matched) {
+      const allow = allowedMethods(url);
+      if (allow.length > 0) {
+        void reply.header('allow', allow.join(', '));
+        throw new ApiException(
+          405,
+          'METHOD_NOT_ALLOWED',
+          `${req.method} is not allowed here; use ${allow.join(', ')}.`,
+        );
+      }
+      throw new ApiException(404, 'ROUTE_NOT_FOUND', `No API route ${req.method} ${url.split('?')[0]}.`);
+    }
+    const { route, params } = matched;
+    if (!roleSatisfies(caller.role, route.role)) {
+      throw new ApiException(
+        403,
+        'FORBIDDEN',
+        `${route.method} ${route.path} needs the ${route.role} role; this token has ${caller.role}.`,
+      );
+    }
+    if (route.service === 'gateway') return this.local(route, params, caller, req, reply);
+    if (route.stream) {
+      throw new ApiException(
+        501,
+        'NOT_IMPLEMENTED',
+        `${route.path} is an event stream, not served by this gateway yet.`,
+      );
+    }
+    const result = await this.proxy.forward(req, reply, route.service, caller);
+    if (!result.ok) throw result.error;
+  }
+
+  private async local(
+    route: RouteDefinition,
+    params: Record<string, string>,
+    caller: Caller,
+    req: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<void> {
+    const key = `${route.method} ${route.path}`;
+    switch (key) {
+      case 'GET /api/status':
+        await reply.send(await this.status.report());
+        return;
+      case 'GET /api/tokens/me':
+        await reply.send({
+          id: caller.tokenId,
+          name: caller.name,
+          subject: caller.subject,
+          role: caller.role,
+        });
+        return;
+      case 'GET /api/tokens':
+        await reply.send(await this.tokens.list(tokenListQuerySchema.parse(req.query ?? {})));
+        return;
+      case 'POST /api/tokens': {
+        const body = createTokenBodySchema.parse(await readJsonBody(req, 64 * 1024));
+        await reply.code(201).send(await this.tokens.create(body, caller));
+        return;
+      }
+      case 'DELETE /api/tokens/:id': {
+        const id = params.id ?? '';
+        if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) {
+          throw new ApiException(400, 'INVALID_ID', 'The token id must be a UUID.');
+        }
+        await this.tokens.revoke(id, caller);
+        await reply.code(204).send();
+        return;
+      }
+      default:
+        throw new ApiException(
+          501,
+          'NOT_IMPLEMENTED',
+          `${route.method} ${route.path} is not served by this gateway yet.`,
+        );
+    }
+  }
+}

@@ -1,0 +1,26 @@
+// Reads a small JSON request body that the /api route left unparsed.
+import { ApiException } from '@mcp-host/platform';
+import type { FastifyRequest } from 'fastify';
+
+export async function readJsonBody(req: FastifyRequest, limit: number): Promise<unknown> {
+  const type = String(req.headers['content-type'] ?? '');
+  if (!/^application\/(.+\+)?json\b/i.test(type)) {
+    throw new ApiException(415, 'UNSUPPORTED_MEDIA_TYPE', 'The body must be application/json.');
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req.raw) {
+    const buf = chunk as Buffer;
+    size += buf.length;
+    if (size > limit)
+      throw new ApiException(413, 'PAYLOAD_TOO_LARGE', `The body may not exceed ${limit} bytes.`);
+    chunks.push(buf);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new ApiException(400, 'INVALID_JSON', 'The body is not valid JSON.');
+  }
+}

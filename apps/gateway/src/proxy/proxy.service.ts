@@ -1,0 +1,92 @@
+// Forwards one authorised request to the service that owns it, streaming the body both ways.
+import { Injectable } from '@nestjs/common';
+import { InjectConfig, InjectLogger, outgoingTraceparent, type ApiException } from '@mcp-host/platform';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { Dispatcher } from 'undici';
+import type { GatewayConfig } from '../gateway.config';
+import type { Caller } from '../tokens/token.entity';
+import { endToEndHeaders } from './hop-headers';
+import { upstreamErrorToApi } from './upstream-error';
+import { UpstreamPools, type UpstreamName } from './upstream-pools';
+
+/** Identity headers only the gateway may set; a client's copies are dropped. */
+export const IDENTITY_HEADERS = ['x-mcp-host-subject', 'x-mcp-host-role', 'x-mcp-host-token-id'] as const;
+const DROPPED_REQUEST_HEADERS = new Set<string>([
+  ...IDENTITY_HEADERS,
+  'host',
+  'authorization',
+  'x-request-id',
+  'traceparent',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+]);
+
+export type ProxyResult = { ok: true } | { ok: false; error: ApiException };
+
+@Injectable()
+export class ProxyService {
+  constructor(
+    private readonly pools: UpstreamPools,
+    @InjectConfig() private readonly config: GatewayConfig,
+    @InjectLogger() private readonly logger: Logger,
+  ) {}
+
+  async forward(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    service: UpstreamName,
+    caller: Caller,
+  ): Promise<ProxyResult> {
+    const headers = endToEndHeaders(req.headers, DROPPED_REQUEST_HEADERS);
+    headers['x-mcp-host-subject'] = caller.subject;
+    headers['x-mcp-host-role'] = caller.role;
+    headers['x-mcp-host-token-id'] = caller.tokenId;
+    headers['x-request-id'] = req.id;
+    headers['traceparent'] = outgoingTraceparent();
+    headers['x-forwarded-for'] = req.ip;
+    headers['x-forwarded-proto'] = req.protocol;
+    if (req.headers.host) headers['x-forwarded-host'] = req.headers.host;
+
+    const hasBody =
+      req.headers['content-length'] !== undefined
+        ? req.headers['content-length'] !== '0'
+        : req.headers['transfer-encoding'] !== undefined;
+
+    // A client that goes away cancels its upstream call instead of leaving it to run out.
+    const abort = new AbortController();
+    const onClose = () => {
+      if (!reply.raw.writableFinished) abort.abort();
+    };
+    reply.raw.once('close', onClose);
+
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await this.pools.get(service).request({
+        method: req.method,
+        path: req.raw.url ?? req.url,
+        headers,
+        body: hasBody ? req.raw : undefined,
+        headersTimeout: this.config.GATEWAY_UPSTREAM_TIMEOUT_MS,
+        bodyTimeout: this.config.GATEWAY_UPSTREAM_TIMEOUT_MS,
+        signal: abort.signal,
+      });
+    } catch (err) {
+      reply.raw.off('close', onClose);
+      const error = upstreamErrorToApi(service, err);
+      this.logger.warn(
+        { upstream: service, status: error.status, err: (err as Error).message },
+        'upstream call failed',
+      );
+      return { ok: false, error };
+    }
+
+    res.body.once('error', (err: Error) => {
+      this.logger.warn({ upstream: service, err: err.message }, 'upstream response body broke off');
+    });
+    void reply.code(res.statusCode).headers(endToEndHeaders(res.headers, new Set(['x-request-id'])));
+    await reply.send(res.body);
+    return { ok: true };
+  }
+}

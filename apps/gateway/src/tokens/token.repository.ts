@@ -1,0 +1,81 @@
+// Every query on api_tokens.
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import type { ApiTokenRow } from './token.entity';
+
+const COLUMNS = 'id, name, owner, role, token_hash, prefix, expires_at, last_used_at, revoked_at, created_at';
+
+export type NewApiToken = Pick<
+  ApiTokenRow,
+  'id' | 'name' | 'owner' | 'role' | 'token_hash' | 'prefix' | 'expires_at'
+>;
+
+@Injectable()
+export class TokenRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Runs `fn` in a transaction holding a lock that every gateway replica shares. */
+  withAdvisoryLock<T>(key: string, fn: (m: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(async (m) => {
+      await m.query('SELECT pg_advisory_xact_lock(hashtext($1))', [key]);
+      return fn(m);
+    });
+  }
+
+  async findByHash(hash: string): Promise<ApiTokenRow | undefined> {
+    const rows = await this.dataSource.query<ApiTokenRow[]>(
+      `SELECT ${COLUMNS} FROM api_tokens WHERE token_hash = $1`,
+      [hash],
+    );
+    return rows[0];
+  }
+
+  async hasActiveAdmin(m: EntityManager = this.dataSource.manager): Promise<boolean> {
+    const rows = await m.query<unknown[]>(
+      `SELECT 1 FROM api_tokens WHERE role = 'admin' AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now()) LIMIT 1`,
+    );
+    return rows.length > 0;
+  }
+
+  async insert(t: NewApiToken, m: EntityManager = this.dataSource.manager): Promise<ApiTokenRow> {
+    const rows = await m.query<ApiTokenRow[]>(
+      `INSERT INTO api_tokens (id, name, owner, role, token_hash, prefix, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
+      [t.id, t.name, t.owner, t.role, t.token_hash, t.prefix, t.expires_at],
+    );
+    return rows[0];
+  }
+
+  async list(limit: number, after?: { createdAt: string; id: string }): Promise<ApiTokenRow[]> {
+    const params: unknown[] = [];
+    let where = '';
+    if (after) {
+      params.push(after.createdAt, after.id);
+      where = 'WHERE (created_at, id) > ($1::timestamptz, $2::uuid)';
+    }
+    params.push(limit);
+    return await this.dataSource.query<ApiTokenRow[]>(
+      `SELECT ${COLUMNS} FROM api_tokens ${where} ORDER BY created_at, id LIMIT $${params.length}`,
+      params,
+    );
+  }
+
+  /** Sets revoked_at once; undefined when no such token exists. */
+  async revoke(id: string): Promise<ApiTokenRow | undefined> {
+    const rows = (await this.dataSource.query(
+      `UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1 RETURNING ${COLUMNS}`,
+      [id],
+    )) as [ApiTokenRow[], number];
+    return rows[0][0];
+  }
+
+  /** Records use at most once a minute per token, so a busy token does not write on every request. */
+  async touch(id: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE api_tokens SET last_used_at = now()
+       WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')`,
+      [id],
+    );
+  }
+}

@@ -1,0 +1,114 @@
+// Creates, lists, revokes and verifies API tokens.
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { ApiException, InjectLogger } from '@mcp-host/platform';
+import type { Logger } from 'pino';
+import { tokenSecret } from './token-secret';
+import { TokenRepository } from './token.repository';
+import type { ApiTokenRow, Caller } from './token.entity';
+import type { CreateTokenBody, TokenListQuery, TokenView } from './token.schema';
+
+const TOUCH_EVERY_MS = 60_000;
+
+@Injectable()
+export class TokenService {
+  private readonly touchedAt = new Map<string, number>();
+
+  constructor(
+    private readonly tokens: TokenRepository,
+    @InjectLogger() private readonly logger: Logger,
+  ) {}
+
+  /** The caller behind an `Authorization: Bearer` header, or a 401. */
+  async authenticate(authorization: string | undefined): Promise<Caller> {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+    if (!match) throw unauthenticated('A bearer token is required (Authorization: Bearer mcph_...).');
+    const presented = match[1];
+    if (!tokenSecret.wellFormed(presented)) throw unauthenticated('The bearer token is not valid.');
+    const row = await this.tokens.findByHash(tokenSecret.hash(presented));
+    if (!row) throw unauthenticated('The bearer token is not valid.');
+    if (row.revoked_at) throw unauthenticated('The bearer token has been revoked.');
+    if (row.expires_at && row.expires_at.getTime() <= Date.now())
+      throw unauthenticated('The bearer token has expired.');
+    this.touch(row.id);
+    return { tokenId: row.id, subject: row.owner, role: row.role, name: row.name };
+  }
+
+  async create(body: CreateTokenBody, creator: Caller): Promise<TokenView & { token: string }> {
+    const token = tokenSecret.generate();
+    const row = await this.tokens.insert({
+      id: randomUUID(),
+      name: body.name,
+      owner: body.owner ?? creator.subject,
+      role: body.role,
+      token_hash: tokenSecret.hash(token),
+      prefix: tokenSecret.displayPrefix(token),
+      expires_at: body.expires_at ? new Date(body.expires_at) : null,
+    });
+    this.logger.info({ tokenId: row.id, role: row.role, by: creator.tokenId }, 'api token created');
+    return { ...toView(row), token };
+  }
+
+  async list(query: TokenListQuery): Promise<{ items: TokenView[]; next_cursor: string | null }> {
+    const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+    const rows = await this.tokens.list(query.limit + 1, after);
+    const page = rows.slice(0, query.limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map(toView),
+      next_cursor: rows.length > query.limit && last ? encodeCursor(last) : null,
+    };
+  }
+
+  async revoke(id: string, by: Caller): Promise<void> {
+    const row = await this.tokens.revoke(id);
+    if (!row) throw new ApiException(404, 'TOKEN_NOT_FOUND', `No API token with id ${id}.`);
+    this.logger.info({ tokenId: id, by: by.tokenId }, 'api token revoked');
+  }
+
+  private touch(id: string): void {
+    const now = Date.now();
+    if (now - (this.touchedAt.get(id) ?? 0) < TOUCH_EVERY_MS) return;
+    this.touchedAt.set(id, now);
+    this.tokens.touch(id).catch((err: unknown) => {
+      this.logger.warn({ err: (err as Error).message, tokenId: id }, 'could not record token use');
+    });
+  }
+}
+
+export function toView(row: ApiTokenRow): TokenView {
+  return {
+    id: row.id,
+    name: row.name,
+    owner: row.owner,
+    role: row.role,
+    prefix: row.prefix,
+    expires_at: row.expires_at?.toISOString() ?? null,
+    last_used_at: row.last_used_at?.toISOString() ?? null,
+    revoked_at: row.revoked_at?.toISOString() ?? null,
+    created_at: row.created_at.toISOString(),
+  };
+}
+
+function unauthenticated(message: string): ApiException {
+  return new ApiException(401, 'UNAUTHENTICATED', message);
+}
+
+function encodeCursor(row: ApiTokenRow): string {
+  return Buffer.from(JSON.stringify([row.created_at.toISOString(), row.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: string; id: string } {
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [
+      unknown,
+      unknown,
+    ];
+    if (typeof createdAt === 'string' && typeof id === 'string' && !Number.isNaN(Date.parse(createdAt))) {
+      return { createdAt, id };
+    }
+  } catch {
+    // falls through to the 400 below
+  }
+  throw new ApiException(400, 'INVALID_CURSOR', 'The cursor is not one this API returned.');
+}
