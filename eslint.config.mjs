@@ -15,6 +15,8 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/require-await': 'off',
       '@typescript-eslint/no-unsafe-enum-comparison': 'off',
+      // Raw SQL results are `any`; an explicit `as Row[]` at the call reads better than a generic argument.
+      '@typescript-eslint/no-unnecessary-type-assertion': 'off',
       'no-restricted-imports': [
         'error',
         { patterns: [{ group: ['@mcp-host/*/src/*', '@mcp-host/*/src'], message: 'No deep imports across packages.' }] },

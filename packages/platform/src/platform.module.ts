@@ -141,7 +141,14 @@ export class PlatformModule {
       ],
       controllers: [HealthController, MetricsController],
       providers,
-      exports: [PLATFORM_CONFIG, PLATFORM_OPTIONS, PLATFORM_LOGGER, PlatformMetrics, KafkaConnection, OutboxService],
+      exports: [
+        PLATFORM_CONFIG,
+        PLATFORM_OPTIONS,
+        PLATFORM_LOGGER,
+        PlatformMetrics,
+        KafkaConnection,
+        OutboxService,
+      ],
     };
   }
 }

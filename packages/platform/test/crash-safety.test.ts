@@ -69,11 +69,19 @@ describe('crash safety', () => {
     const schema = 'crash';
     const base = {
       ...process.env,
-      ...serviceEnv(db.url, [`127.0.0.1:${port}`], { KAFKA_SESSION_TIMEOUT_MS: '3000', OUTBOX_POLL_INTERVAL_MS: '100' }),
+      ...serviceEnv(db.url, [`127.0.0.1:${port}`], {
+        KAFKA_SESSION_TIMEOUT_MS: '3000',
+        OUTBOX_POLL_INTERVAL_MS: '100',
+      }),
       LEDGER_SCHEMA: schema,
     };
     const launch: Record<Role, () => Promise<Child>> = {
-      broker: () => start([BROKER_BIN, '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn'], base, /127\.0\.0\.1:\d+/),
+      broker: () =>
+        start(
+          [BROKER_BIN, '--port', String(port), '--data-dir', dataDir, '--log-level', 'warn'],
+          base,
+          /127\.0\.0\.1:\d+/,
+        ),
       relay: () => start([FIXTURE], { ...base, EVENT_CONSUMER_ENABLED: 'false' }, /^ready$/m),
       consumer: () => start([FIXTURE], { ...base, OUTBOX_RELAY_ENABLED: 'false' }, /^ready$/m),
     };
@@ -109,7 +117,10 @@ describe('crash safety', () => {
     expect(written.length).toBeGreaterThan(500);
     await waitFor(
       async () => {
-        const [r] = await query<{ n: number }>(db.url, `SELECT count(DISTINCT event_id)::int AS n FROM ${schema}.effects`);
+        const [r] = await query<{ n: number }>(
+          db.url,
+          `SELECT count(DISTINCT event_id)::int AS n FROM ${schema}.effects`,
+        );
         return r.n >= written.length ? true : undefined;
       },
       { timeoutMs: 120_000, intervalMs: 500, what: `all ${written.length} events applied` },

@@ -1,7 +1,13 @@
 // The event bus end to end on real Postgres and the embedded broker: outbox through outage, poison, duplicates.
 import { TOPICS, deadLetterTopicOf, newEventAttributes, toKafkaHeaders } from '@mcp-host/contracts';
 import { startEmbeddedKafka } from '@mcp-host/embedded-kafka';
-import { createTestDatabase, startTestKafka, waitFor, type TestDatabase, type TestKafka } from '../src/testing';
+import {
+  createTestDatabase,
+  startTestKafka,
+  waitFor,
+  type TestDatabase,
+  type TestKafka,
+} from '../src/testing';
 import { fixture, freePort, query, quietLogs, rawKafka, serviceEnv } from './helpers';
 
 const { createServiceApp } = fixture.platform;
@@ -89,15 +95,25 @@ describe('event bus', () => {
     function validMessage(name: string, id?: string) {
       const payload = fixture.serverPayload(name);
       const attrs = newEventAttributes({ type: 'server.registered', source: 'test', id });
-      return { key: 'same-key', value: JSON.stringify(payload), headers: toKafkaHeaders(attrs), id: attrs.id };
+      return {
+        key: 'same-key',
+        value: JSON.stringify(payload),
+        headers: toKafkaHeaders(attrs),
+        id: attrs.id,
+      };
     }
 
     async function effectNames(): Promise<string[]> {
-      return (await query<{ name: string }>(db.url, `SELECT name FROM ${schema}.effects ORDER BY id`)).map((r) => r.name);
+      return (await query<{ name: string }>(db.url, `SELECT name FROM ${schema}.effects ORDER BY id`)).map(
+        (r) => r.name,
+      );
     }
 
     async function deadLetters(expected: number) {
-      const consumer = rawKafka(kafka.brokers).consumer({ groupId: `dlq-reader-${Date.now()}`, maxWaitTimeInMs: 100 });
+      const consumer = rawKafka(kafka.brokers).consumer({
+        groupId: `dlq-reader-${Date.now()}`,
+        maxWaitTimeInMs: 100,
+      });
       const seen: { reason: string; error: string; value: string }[] = [];
       await consumer.connect();
       await consumer.subscribe({ topic: deadLetterTopicOf(topic), fromBeginning: true });
@@ -111,7 +127,10 @@ describe('event bus', () => {
         },
       });
       try {
-        await waitFor(() => (seen.length >= expected ? true : undefined), { timeoutMs: 30_000, what: 'dead letters' });
+        await waitFor(() => (seen.length >= expected ? true : undefined), {
+          timeoutMs: 30_000,
+          what: 'dead letters',
+        });
       } finally {
         await consumer.disconnect();
       }

@@ -6,9 +6,17 @@ import { Client } from 'pg';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const fixture = require('./fixtures/ledger-fixture.js') as {
-  ledgerModule(o: { env: Record<string, string | undefined>; schema: string; brokenMigration?: boolean; logDestination?: Writable }): never;
+  ledgerModule(o: {
+    env: Record<string, string | undefined>;
+    schema: string;
+    brokenMigration?: boolean;
+    logDestination?: Writable;
+  }): never;
   serverPayload(name?: string): Record<string, unknown> & { id: string; name: string };
-  writer(url: string, schema: string): Promise<{ write(n: number, name?: string): Promise<string[]>; close(): Promise<void> }>;
+  writer(
+    url: string,
+    schema: string,
+  ): Promise<{ write(n: number, name?: string): Promise<string[]>; close(): Promise<void> }>;
   platform: typeof import('../src');
 };
 
@@ -46,7 +54,11 @@ export function rawKafka(brokers: string[]) {
   return new Kafka({ clientId: 'test-raw', brokers, logLevel: logLevel.NOTHING });
 }
 
-export async function query<T = Record<string, unknown>>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
+export async function query<T = Record<string, unknown>>(
+  url: string,
+  sql: string,
+  params: unknown[] = [],
+): Promise<T[]> {
   const c = new Client({ connectionString: url });
   await c.connect();
   try {

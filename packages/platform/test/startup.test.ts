@@ -49,7 +49,9 @@ describe('configuration', () => {
     expect(res.status).toBe(1);
     const lines = res.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toBe('Invalid configuration: BIND_PORT must be a whole number from 0 to 65535 (got "abc")');
+    expect(lines[0]).toBe(
+      'Invalid configuration: BIND_PORT must be a whole number from 0 to 65535 (got "abc")',
+    );
   });
 
   describe('with a database', () => {
@@ -69,12 +71,19 @@ describe('configuration', () => {
       const addr = blocker.address();
       const port = typeof addr === 'object' && addr ? addr.port : 0;
       const res = spawnSync(process.execPath, [MAIN], {
-        env: { ...process.env, ...serviceEnv(db.url, ['127.0.0.1:1']), BIND_ADDRESS: '127.0.0.1', BIND_PORT: String(port) },
+        env: {
+          ...process.env,
+          ...serviceEnv(db.url, ['127.0.0.1:1']),
+          BIND_ADDRESS: '127.0.0.1',
+          BIND_PORT: String(port),
+        },
         encoding: 'utf8',
         timeout: 30_000,
       });
       expect(res.status).toBe(1);
-      expect(res.stderr.trim()).toBe(`Cannot listen on 127.0.0.1:${port}: the port is already in use (BIND_PORT)`);
+      expect(res.stderr.trim()).toBe(
+        `Cannot listen on 127.0.0.1:${port}: the port is already in use (BIND_PORT)`,
+      );
     });
   });
 });

@@ -1,5 +1,17 @@
 // /api/servers: the server registry's REST surface.
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  Post,
+  Query,
+} from '@nestjs/common';
 import {
   createServerBodySchema,
   serverListQuerySchema,
@@ -38,7 +50,10 @@ export class ServerController {
   }
 
   @Patch(':id')
-  update(@Param('id', uuid) id: string, @Body(new ZodValidationPipe(updateServerBodySchema)) body: UpdateServerBody) {
+  update(
+    @Param('id', uuid) id: string,
+    @Body(new ZodValidationPipe(updateServerBodySchema)) body: UpdateServerBody,
+  ) {
     return this.servers.update(id, body);
   }
 

@@ -27,7 +27,8 @@ export class ServerRepository {
     return rows[0];
   }
 
-  async list(f: ServerListFilter): Promise<ServerEntity[]> {
+  /** Rows in keyset order; `cursor_ts` keeps the microseconds a JavaScript Date would drop. */
+  async list(f: ServerListFilter): Promise<(ServerEntity & { cursor_ts: string })[]> {
     const where: string[] = [];
     const params: unknown[] = [];
     if (f.after) {
@@ -44,17 +45,30 @@ export class ServerRepository {
     }
     params.push(f.limit);
     return (await this.dataSource.query(
-      `SELECT ${COLUMNS} FROM servers ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      `SELECT ${COLUMNS}, created_at::text AS cursor_ts FROM servers ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY created_at, id LIMIT $${params.length}`,
       params,
-    )) as ServerEntity[];
+    )) as (ServerEntity & { cursor_ts: string })[];
   }
 
-  async insert(m: EntityManager, s: Omit<ServerEntity, 'created_at' | 'updated_at' | 'version'>): Promise<ServerEntity> {
+  async insert(
+    m: EntityManager,
+    s: Omit<ServerEntity, 'created_at' | 'updated_at' | 'version'>,
+  ): Promise<ServerEntity> {
     const rows = (await m.query(
       `INSERT INTO servers (id, name, server_type, source_repository, source_branch, dockerfile_path, tier, owner, status)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${COLUMNS}`,
-      [s.id, s.name, s.server_type, s.source_repository, s.source_branch, s.dockerfile_path, s.tier, s.owner, s.status],
+      [
+        s.id,
+        s.name,
+        s.server_type,
+        s.source_repository,
+        s.source_branch,
+        s.dockerfile_path,
+        s.tier,
+        s.owner,
+        s.status,
+      ],
     )) as ServerEntity[];
     return rows[0];
   }
@@ -64,7 +78,19 @@ export class ServerRepository {
     m: EntityManager,
     id: string,
     version: number,
-    changes: Partial<Pick<ServerEntity, 'name' | 'server_type' | 'source_repository' | 'source_branch' | 'dockerfile_path' | 'tier' | 'owner' | 'status'>>,
+    changes: Partial<
+      Pick<
+        ServerEntity,
+        | 'name'
+        | 'server_type'
+        | 'source_repository'
+        | 'source_branch'
+        | 'dockerfile_path'
+        | 'tier'
+        | 'owner'
+        | 'status'
+      >
+    >,
   ): Promise<ServerEntity | undefined> {
     const sets: string[] = [];
     const params: unknown[] = [id, version];

@@ -26,8 +26,8 @@ export function toServer(e: ServerEntity): Server {
   };
 }
 
-function encodeCursor(e: ServerEntity): string {
-  return Buffer.from(`${new Date(e.created_at).toISOString()}|${e.id}`).toString('base64url');
+function encodeCursor(e: ServerEntity & { cursor_ts: string }): string {
+  return Buffer.from(`${e.cursor_ts}|${e.id}`).toString('base64url');
 }
 
 function decodeCursor(cursor: string): { createdAt: string; id: string } {
@@ -39,7 +39,10 @@ function decodeCursor(cursor: string): { createdAt: string; id: string } {
 }
 
 function isUniqueViolation(err: unknown): boolean {
-  return (err as { code?: string })?.code === UNIQUE_VIOLATION || (err as { driverError?: { code?: string } })?.driverError?.code === UNIQUE_VIOLATION;
+  return (
+    (err as { code?: string })?.code === UNIQUE_VIOLATION ||
+    (err as { driverError?: { code?: string } })?.driverError?.code === UNIQUE_VIOLATION
+  );
 }
 
 @Injectable()
@@ -69,7 +72,10 @@ export class ServerService {
       });
     } catch (err) {
       if (isUniqueViolation(err)) {
-        throw new ServerException(ServerErrorCode.NAME_TAKEN, `A server named "${body.name}" already exists.`);
+        throw new ServerException(
+          ServerErrorCode.NAME_TAKEN,
+          `A server named "${body.name}" already exists.`,
+        );
       }
       throw err;
     }
@@ -107,7 +113,10 @@ export class ServerService {
       });
     } catch (err) {
       if (isUniqueViolation(err)) {
-        throw new ServerException(ServerErrorCode.NAME_TAKEN, `A server named "${changes.name}" already exists.`);
+        throw new ServerException(
+          ServerErrorCode.NAME_TAKEN,
+          `A server named "${changes.name}" already exists.`,
+        );
       }
       throw err;
     }

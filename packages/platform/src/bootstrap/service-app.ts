@@ -57,7 +57,11 @@ export async function createServiceApp(module: DynamicModule): Promise<ServiceAp
     done();
   });
   fastify.addHook('onResponse', (req, reply, done) => {
-    const labels = { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) };
+    const labels = {
+      method: req.method,
+      route: req.routeOptions.url ?? 'unmatched',
+      status: String(reply.statusCode),
+    };
     metrics.httpRequests.inc(labels);
     metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
     done();
@@ -74,8 +78,10 @@ export async function createServiceApp(module: DynamicModule): Promise<ServiceAp
         await app.listen(port, host);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'EADDRINUSE') throw new ListenError(`Cannot listen on ${host}:${port}: the port is already in use (BIND_PORT)`);
-        if (code === 'EADDRNOTAVAIL') throw new ListenError(`Cannot listen on ${host}:${port}: no such address (BIND_ADDRESS)`);
+        if (code === 'EADDRINUSE')
+          throw new ListenError(`Cannot listen on ${host}:${port}: the port is already in use (BIND_PORT)`);
+        if (code === 'EADDRNOTAVAIL')
+          throw new ListenError(`Cannot listen on ${host}:${port}: no such address (BIND_ADDRESS)`);
         throw err;
       }
       const addr = app.getHttpServer().address();

@@ -31,7 +31,10 @@ export const envInt = (defaultValue: number | undefined, min = 0, max = Number.M
       }
       const n = Number(raw.trim());
       if (!Number.isInteger(n) || n < min || n > max) {
-        ctx.addIssue({ code: 'custom', message: `must be a whole number from ${min} to ${max} (got "${raw}")` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be a whole number from ${min} to ${max} (got "${raw}")`,
+        });
         return z.NEVER;
       }
       return n;
@@ -80,7 +83,9 @@ export const baseConfigShape = {
   OUTBOX_POLL_INTERVAL_MS: envInt(1000, 10, 60000).describe(
     'Longest wait between outbox scans when no NOTIFY arrives.',
   ),
-  HTTP_BODY_LIMIT_BYTES: envInt(1024 * 1024, 1024).describe('Largest accepted request body; larger gets 413.'),
+  HTTP_BODY_LIMIT_BYTES: envInt(1024 * 1024, 1024).describe(
+    'Largest accepted request body; larger gets 413.',
+  ),
   OTEL_EXPORTER_OTLP_ENDPOINT: z
     .string()
     .optional()

@@ -33,6 +33,10 @@ export function loadConfig<S extends z.ZodType>(schema: S, env: Env = processEnv
   const issue = result.error.issues[0];
   const variable = String(issue.path[0] ?? 'configuration');
   const got = env[variable];
-  const message = issue.message.includes('(got') || got === undefined ? issue.message : `${issue.message} (got "${got}")`;
-  throw new ConfigError(variable, message.startsWith('must') || message.startsWith('is') ? message : `is invalid: ${message}`);
+  const message =
+    issue.message.includes('(got') || got === undefined ? issue.message : `${issue.message} (got "${got}")`;
+  throw new ConfigError(
+    variable,
+    message.startsWith('must') || message.startsWith('is') ? message : `is invalid: ${message}`,
+  );
 }

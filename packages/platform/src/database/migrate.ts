@@ -4,9 +4,12 @@ import type { Logger } from 'pino';
 
 export class MigrationFailedError extends Error {
   constructor(schema: string, cause: unknown) {
-    super(`Migrations failed in schema "${schema}": ${cause instanceof Error ? cause.message : String(cause)}`, {
-      cause,
-    });
+    super(
+      `Migrations failed in schema "${schema}": ${cause instanceof Error ? cause.message : String(cause)}`,
+      {
+        cause,
+      },
+    );
     this.name = 'MigrationFailedError';
   }
 }
@@ -19,7 +22,8 @@ export async function runMigrations(
   await ds.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
   try {
     const applied = await ds.runMigrations({ transaction: 'each' });
-    if (applied.length > 0) opts.logger.info({ schema, applied: applied.map((m) => m.name) }, 'migrations applied');
+    if (applied.length > 0)
+      opts.logger.info({ schema, applied: applied.map((m) => m.name) }, 'migrations applied');
     return { applied: applied.map((m) => m.name), failed: false };
   } catch (err) {
     const failure = new MigrationFailedError(schema, err);

@@ -1,5 +1,10 @@
 // Finds every @EventHandler in the service, then starts and stops the relay and the consumer with the app.
-import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { EventType } from '@mcp-host/contracts';
 import type { Logger } from 'pino';

@@ -70,7 +70,10 @@ export class EventConsumer {
           await this.connect();
           return;
         } catch (err) {
-          this.o.logger.warn({ err: (err as Error).message, retryInMs: backoff }, 'event consumer could not start');
+          this.o.logger.warn(
+            { err: (err as Error).message, retryInMs: backoff },
+            'event consumer could not start',
+          );
           await this.consumer?.disconnect().catch(() => undefined);
           this.consumer = undefined;
           await new Promise((r) => setTimeout(r, backoff));
@@ -116,7 +119,12 @@ export class EventConsumer {
    * handlers of the events it had not seen). Any failure in a chunk rolls the whole chunk back and replays it one
    * message at a time on the careful path, which retries and dead-letters; order within the partition is kept.
    */
-  private async handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) {
+  private async handleBatch(payload: EachBatchPayload) {
+    const { batch } = payload;
+    const resolveOffset = (o: string) => payload.resolveOffset(o);
+    const heartbeat = () => payload.heartbeat();
+    const isRunning = () => payload.isRunning();
+    const isStale = () => payload.isStale();
     let last: string | undefined;
     try {
       const messages = batch.messages;
@@ -150,7 +158,12 @@ export class EventConsumer {
 
   /** The fast path; false when any message needs the careful path (bad envelope, bad payload, failing handler). */
   private async applyChunk(topic: string, partition: number, chunk: KafkaMessage[]): Promise<boolean> {
-    const work: { message: KafkaMessage; attrs: CloudEventAttributes; payload: unknown; handlers: EventHandlerFn[] }[] = [];
+    const work: {
+      message: KafkaMessage;
+      attrs: CloudEventAttributes;
+      payload: unknown;
+      handlers: EventHandlerFn[];
+    }[] = [];
     const ignored: string[] = [];
     for (const message of chunk) {
       let attrs: CloudEventAttributes;
@@ -199,7 +212,13 @@ export class EventConsumer {
           for (const w of applied) {
             await context.with(contextFromTraceparent(w.attrs.traceparent), async () => {
               for (const h of w.handlers) {
-                await h(w.payload as never, { manager, attributes: w.attrs, topic, partition, offset: w.message.offset });
+                await h(w.payload as never, {
+                  manager,
+                  attributes: w.attrs,
+                  topic,
+                  partition,
+                  offset: w.message.offset,
+                });
               }
             });
           }
@@ -209,9 +228,11 @@ export class EventConsumer {
       }
     }
     for (const type of ignored) this.o.metrics.eventsConsumed.inc({ topic, type, outcome: 'ignored' });
-    for (const w of applied) this.o.metrics.eventsConsumed.inc({ topic, type: w.attrs.type, outcome: 'applied' });
+    for (const w of applied)
+      this.o.metrics.eventsConsumed.inc({ topic, type: w.attrs.type, outcome: 'applied' });
     for (const w of work) {
-      if (!applied.includes(w)) this.o.metrics.eventsConsumed.inc({ topic, type: w.attrs.type, outcome: 'duplicate' });
+      if (!applied.includes(w))
+        this.o.metrics.eventsConsumed.inc({ topic, type: w.attrs.type, outcome: 'duplicate' });
     }
     return true;
   }
@@ -250,7 +271,15 @@ export class EventConsumer {
               [attrs.id, attrs.type, topic, partition, message.offset],
             )) as unknown[];
             if (inserted.length === 0) throw new DuplicateEvent();
-            for (const h of handlers) await h(parsed.value as never, { manager, attributes: attrs, topic, partition, offset: message.offset });
+            for (const h of handlers) {
+              await h(parsed.value as never, {
+                manager,
+                attributes: attrs,
+                topic,
+                partition,
+                offset: message.offset,
+              });
+            }
           }),
         );
         this.o.metrics.eventsConsumed.inc({ topic, type: attrs.type, outcome: 'applied' });
@@ -272,7 +301,13 @@ export class EventConsumer {
       }
     }
     const reason = lastError instanceof Error ? lastError.message : String(lastError);
-    return this.deadLetter(topic, partition, message, 'handler_failed', `after ${this.o.maxAttempts} attempts: ${reason}`);
+    return this.deadLetter(
+      topic,
+      partition,
+      message,
+      'handler_failed',
+      `after ${this.o.maxAttempts} attempts: ${reason}`,
+    );
   }
 
   /** Sends the original bytes to the topic's dead-letter twin with the reason in headers; throws if that fails. */
@@ -305,6 +340,9 @@ export class EventConsumer {
       messages: [{ key: message.key, value: message.value, headers, timestamp: message.timestamp }],
     });
     this.o.metrics.eventsDeadLettered.inc({ topic, reason });
-    this.o.logger.error({ topic, partition, offset: message.offset, reason, error, dlq }, 'event dead-lettered');
+    this.o.logger.error(
+      { topic, partition, offset: message.offset, reason, error, dlq },
+      'event dead-lettered',
+    );
   }
 }

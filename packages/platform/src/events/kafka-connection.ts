@@ -46,7 +46,11 @@ export class KafkaConnection {
   async getProducer(): Promise<Producer> {
     if (this.producer) return this.producer;
     this.producerReady ??= (async () => {
-      const p = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true });
+      const p = this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: true,
+      });
       try {
         await p.connect();
       } catch (err) {

@@ -79,7 +79,10 @@ export class OutboxRelay {
         if (published < this.o.batchSize) await this.waitForWork();
       } catch (err) {
         this.o.metrics.relayFailures.inc();
-        this.o.logger.warn({ err: (err as Error).message, retryInMs: backoff }, 'outbox relay could not publish');
+        this.o.logger.warn(
+          { err: (err as Error).message, retryInMs: backoff },
+          'outbox relay could not publish',
+        );
         if (!(await this.listenerHealthy())) await this.releaseListener();
         await this.sleep(backoff);
         backoff = Math.min(backoff * 2, maxBackoff);
@@ -134,7 +137,8 @@ export class OutboxRelay {
       [`mcp-host.outbox.${this.o.schema}`],
     );
     this.leader = res.rows[0].locked;
-    if (this.leader) this.o.logger.info({ schema: this.o.schema }, 'outbox relay is the leader for its schema');
+    if (this.leader)
+      this.o.logger.info({ schema: this.o.schema }, 'outbox relay is the leader for its schema');
   }
 
   private async listenerHealthy(): Promise<boolean> {

@@ -69,7 +69,14 @@ export class OutboxService {
       });
       const n = rows.length;
       values.push(`($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}::jsonb, $${n + 6}::jsonb)`);
-      rows.push(attrs.id, def.topic, key, e.type, JSON.stringify(toKafkaHeaders(attrs)), JSON.stringify(parsed.value));
+      rows.push(
+        attrs.id,
+        def.topic,
+        key,
+        e.type,
+        JSON.stringify(toKafkaHeaders(attrs)),
+        JSON.stringify(parsed.value),
+      );
       ids.push(attrs.id);
     }
     await manager.query(

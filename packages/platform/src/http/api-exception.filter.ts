@@ -25,18 +25,25 @@ export function zodIssuesMessage(err: ZodError): string {
 
 export function toApiException(err: unknown): ApiException {
   if (err instanceof ApiException) return err;
-  if (err instanceof ZodError) return new ApiException(400, 'VALIDATION_FAILED', zodIssuesMessage(err), err.issues);
+  if (err instanceof ZodError)
+    return new ApiException(400, 'VALIDATION_FAILED', zodIssuesMessage(err), err.issues);
   if (err instanceof HttpException) {
     const status = err.getStatus();
     const res = err.getResponse();
     const message =
-      typeof res === 'object' && res && 'message' in res ? String((res as { message: unknown }).message) : err.message;
+      typeof res === 'object' && res && 'message' in res
+        ? String((res as { message: unknown }).message)
+        : err.message;
     return new ApiException(status, STATUS_CODES[status] ?? `HTTP_${status}`, message);
   }
   // Fastify's own errors (body too large, bad JSON, wrong content type) carry a statusCode.
   const e = err as { statusCode?: unknown; message?: unknown; code?: unknown };
   if (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-    return new ApiException(e.statusCode, STATUS_CODES[e.statusCode] ?? `HTTP_${e.statusCode}`, String(e.message));
+    return new ApiException(
+      e.statusCode,
+      STATUS_CODES[e.statusCode] ?? `HTTP_${e.statusCode}`,
+      String(e.message),
+    );
   }
   return new ApiException(HttpStatus.INTERNAL_SERVER_ERROR, 'INTERNAL', 'An internal error occurred.');
 }

@@ -6,7 +6,8 @@ import { KafkaConnection } from '../events/kafka-connection';
 import { PLATFORM_OPTIONS } from '../tokens';
 import type { PlatformModuleOptions } from '../platform.module';
 
-type Check = 'up' | string;
+/** 'up', or 'down: <reason>'. */
+type Check = string;
 
 @Controller()
 export class HealthController {

@@ -1,0 +1,168 @@
+// The server registry through HTTP on real Postgres and the embedded broker, including its events.
+import { Kafka, logLevel } from 'kafkajs';
+import { TOPICS, fromKafkaHeaders, type Server } from '@mcp-host/contracts';
+import { createServiceApp, type ServiceApp } from '@mcp-host/platform';
+import {
+  createTestDatabase,
+  startTestKafka,
+  waitFor,
+  type TestDatabase,
+  type TestKafka,
+} from '@mcp-host/platform/testing';
+import { PolicyEngineModule } from '../src';
+
+/** Any answer of this API, loosely: a server, a page of servers, or an error. */
+type ApiBody = Server & {
+  items: Server[];
+  next_cursor: string | null;
+  error: { code: string; message: string; details?: unknown };
+};
+
+describe('server registry', () => {
+  let db: TestDatabase;
+  let kafka: TestKafka;
+  let service: ServiceApp;
+  let url: string;
+  const seen: { type: string; key: string; payload: Record<string, unknown> }[] = [];
+  let reader: ReturnType<Kafka['consumer']>;
+
+  const call = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? (JSON.parse(text) as ApiBody) : undefined };
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase('policy_servers');
+    kafka = await startTestKafka();
+    service = await createServiceApp(
+      PolicyEngineModule.forRoot({
+        env: {
+          DATABASE_URL: db.url,
+          KAFKA_BROKERS: kafka.brokers.join(','),
+          LOG_LEVEL: 'warn',
+          OUTBOX_POLL_INTERVAL_MS: '200',
+        },
+      }),
+    );
+    url = await service.listen(0, '127.0.0.1');
+    reader = new Kafka({ clientId: 'test', brokers: kafka.brokers, logLevel: logLevel.NOTHING }).consumer({
+      groupId: 'servers-test-reader',
+      maxWaitTimeInMs: 100,
+    });
+    await reader.connect();
+    await reader.subscribe({ topic: TOPICS.servers.name, fromBeginning: true });
+    await reader.run({
+      eachMessage: async ({ message }) => {
+        const attrs = fromKafkaHeaders(message.headers);
+        seen.push({ type: attrs.type, key: String(message.key), payload: JSON.parse(String(message.value)) });
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await reader.disconnect();
+    await service.close();
+    await kafka.stop();
+    await db.drop();
+  });
+
+  it('when a server is registered, changed and deleted, then each step is answered and published', async () => {
+    const created = await call('POST', '/api/servers', {
+      name: 'weather',
+      server_type: 'Router',
+      source_repository: 'https://example.test/weather.git',
+    });
+    expect(created.status).toBe(201);
+    const server = created.body as Server;
+    expect(server).toMatchObject({
+      name: 'weather',
+      status: 'registered',
+      version: 1,
+      source_branch: 'main',
+    });
+
+    const fetched = await call('GET', `/api/servers/${server.id}`);
+    expect(fetched.body).toEqual(server);
+
+    const updated = await call('PATCH', `/api/servers/${server.id}`, { tier: 'gold', version: 1 });
+    expect(updated.status).toBe(200);
+    expect(updated.body).toMatchObject({ tier: 'gold', version: 2 });
+
+    const deleted = await call('DELETE', `/api/servers/${server.id}?version=2`);
+    expect(deleted.status).toBe(204);
+    expect((await call('GET', `/api/servers/${server.id}`)).status).toBe(404);
+
+    await waitFor(() => (seen.filter((e) => e.key === server.id).length >= 3 ? true : undefined), {
+      what: 'three server events',
+    });
+    const mine = seen.filter((e) => e.key === server.id);
+    expect(mine.map((e) => e.type)).toEqual(['server.registered', 'server.updated', 'server.deleted']);
+    expect(mine[1].payload).toMatchObject({ tier: 'gold', version: 2 });
+  });
+
+  it('when a stale version is written, then 409 VERSION_CONFLICT names the current version', async () => {
+    const { body: s } = await call('POST', '/api/servers', { name: 'stale', server_type: 'Slack' });
+    await call('PATCH', `/api/servers/${s!.id}`, { owner: 'ops', version: 1 });
+    const res = await call('PATCH', `/api/servers/${s!.id}`, { owner: 'someone-else', version: 1 });
+    expect(res.status).toBe(409);
+    expect(res.body).toMatchObject({ error: { code: 'VERSION_CONFLICT', details: { current_version: 2 } } });
+    const del = await call('DELETE', `/api/servers/${s!.id}?version=1`);
+    expect(del.status).toBe(409);
+  });
+
+  it('when a name is taken, then 409 SERVER_NAME_TAKEN and no event is published for the rolled-back write', async () => {
+    await call('POST', '/api/servers', { name: 'unique-one', server_type: 'Router' });
+    const before = seen.length;
+    const res = await call('POST', '/api/servers', { name: 'Unique-One', server_type: 'Router' });
+    expect(res.status).toBe(409);
+    expect(res.body?.error.code).toBe('SERVER_NAME_TAKEN');
+    await new Promise((r) => setTimeout(r, 500));
+    expect(seen.slice(before).some((e) => (e.payload as { name?: string }).name === 'Unique-One')).toBe(
+      false,
+    );
+  });
+
+  it('when input is malformed, then 400 with a code and a message naming the field', async () => {
+    const bad = await call('POST', '/api/servers', { name: '../etc', server_type: 'Router' });
+    expect(bad.status).toBe(400);
+    expect(bad.body?.error.code).toBe('VALIDATION_FAILED');
+    expect(bad.body?.error.message).toMatch(/name/);
+    expect((await call('GET', '/api/servers/not-a-uuid')).body?.error.code).toBe('INVALID_ID');
+    expect((await call('GET', '/api/servers?cursor=bogus')).body?.error.code).toBe('INVALID_CURSOR');
+    const notJson = await fetch(`${url}/api/servers`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"name":',
+    });
+    expect(notJson.status).toBe(400);
+    expect(((await notJson.json()) as { error: { code: string } }).error.code).toBe('BAD_REQUEST');
+  });
+
+  it('when listing, then keyset pages cover every server once and q filters by substring', async () => {
+    for (let i = 0; i < 7; i++)
+      await call('POST', '/api/servers', { name: `page-${i}`, server_type: 'Router' });
+    const names: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await call('GET', `/api/servers?limit=3&q=page-${cursor ? `&cursor=${cursor}` : ''}`);
+      names.push(...(res.body!.items as Server[]).map((s) => s.name));
+      cursor = res.body!.next_cursor as string | null;
+    } while (cursor);
+    expect(names).toEqual(['page-0', 'page-1', 'page-2', 'page-3', 'page-4', 'page-5', 'page-6']);
+  });
+
+  it('when probed, then health, readiness and metrics answer', async () => {
+    expect((await call('GET', '/healthz')).status).toBe(200);
+    const ready = await call('GET', '/readyz');
+    expect(ready).toMatchObject({ status: 200, body: { checks: { database: 'up', kafka: 'up' } } });
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toContain('mcp_host_http_requests_total');
+    expect(metrics).toContain('mcp_host_events_published_total');
+    expect(metrics).toContain('mcp_host_outbox_lag_events');
+  });
+});
