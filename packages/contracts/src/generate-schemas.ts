@@ -1,9 +1,10 @@
-// Writes the published JSON Schemas (one per event, plus the topic registry) from the zod source, or with
+// Writes the published JSON Schemas (one per event, the topic registry and the OpenAPI document) from the zod source, or with
 // `--check` reports files that drifted from it. Run from dist: `pnpm generate` / `pnpm check:schemas`.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { EVENT_EXAMPLES } from './event-examples';
+import { buildOpenApiDocument } from './openapi';
 import { EVENTS, type EventType } from './registry';
 import { ALL_TOPICS, topicByName } from './topics';
 
@@ -65,6 +66,7 @@ export function renderSchemaDocuments(): Map<string, unknown> {
   for (const type of Object.keys(EVENTS) as EventType[])
     documents.set(`${type}.json`, eventSchemaDocument(type));
   documents.set('topics.json', topicsDocument());
+  documents.set('openapi.json', buildOpenApiDocument());
   return documents;
 }
 

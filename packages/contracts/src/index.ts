@@ -59,3 +59,5 @@ export * from './api/builds.schema';
 export * from './api/marketplace.schema';
 export * from './api/governance.schema';
 export * from './api/provider-keys.schema';
+export * from './route-schemas';
+export * from './openapi';
