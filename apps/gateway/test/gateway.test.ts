@@ -13,6 +13,7 @@ import {
   type TestKafka,
 } from '@mcp-host/platform/testing';
 import { DataSource } from 'typeorm';
+import { statusResponseSchema, tokenListResponseSchema, tokenSelfSchema } from '@mcp-host/contracts';
 import { GatewayModule } from '../src';
 import { AdminTokenBootstrap } from '../src/tokens/admin-token.bootstrap';
 
@@ -178,7 +179,8 @@ describe('gateway', () => {
 
       const me = await api('/api/tokens/me');
       expect(me.status).toBe(200);
-      await expect(me.json()).resolves.toMatchObject({ role: 'admin', name: 'bootstrap-admin' });
+      const self = await me.json();
+      expect(tokenSelfSchema.parse(self)).toMatchObject({ role: 'admin', name: 'bootstrap-admin' });
     });
 
     it('when the gateway starts again, then it keeps the existing token and does not rewrite a missing file', async () => {
@@ -275,6 +277,7 @@ describe('gateway', () => {
       const list = await api('/api/tokens');
       expect(list.status).toBe(200);
       const body = (await list.json()) as { items: Record<string, unknown>[] };
+      expect(tokenListResponseSchema.safeParse(body).success).toBe(true);
       expect(body.items.length).toBeGreaterThan(0);
       for (const item of body.items) {
         expect(item).not.toHaveProperty('token');
@@ -412,6 +415,7 @@ describe('gateway', () => {
         status: string;
         services: Record<string, { status: string; checks?: object }>;
       };
+      expect(statusResponseSchema.safeParse(body).success).toBe(true);
       expect(body.status).toBe('degraded');
       expect(body.services.gateway).toEqual({ status: 'ready', checks: { database: 'up', kafka: 'up' } });
       expect(body.services['policy-engine']).toEqual({

@@ -3,33 +3,22 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { ApiException, InjectLogger, toApiException } from '@mcp-host/platform';
-import { allowedMethods, matchRoute, roleSatisfies, type RouteDefinition } from '@mcp-host/contracts';
+import {
+  allowedMethods,
+  createTokenBodySchema,
+  matchRoute,
+  roleSatisfies,
+  tokenListQuerySchema,
+  type RouteDefinition,
+} from '@mcp-host/contracts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { ProxyService } from '../proxy/proxy.service';
 import { StatusService } from '../status/status.service';
 import type { Caller } from '../tokens/token.entity';
 import { TokenService } from '../tokens/token.service';
-import { createTokenBodySchema, tokenListQuerySchema } from '../tokens/token.schema';
 import { isUnsafePath } from './request-path';
 import { readJsonBody } from './read-json-body';
-
-/** Gateway routes that the contracts table does not list (yet). */
-const LOCAL_ROUTES: readonly RouteDefinition[] = [
-  {
-    method: 'GET',
-    path: '/api/tokens/me',
-    service: 'gateway',
-    role: 'viewer',
-    description: 'The calling token.',
-  },
-];
-
-function findRoute(method: string, path: string) {
-  const pathOnly = path.split(/[?#]/, 1)[0] ?? '';
-  const local = LOCAL_ROUTES.find((r) => r.method === method && r.path === pathOnly);
-  return local ? { route: local, params: {} as Record<string, string> } : matchRoute(method, path);
-}
 
 @Injectable()
 export class ApiRouter implements OnModuleInit {
@@ -82,7 +71,7 @@ export class ApiRouter implements OnModuleInit {
       );
     }
     const caller = await this.tokens.authenticate(req.headers.authorization);
-    const matched = findRoute(req.method, url);
+    const matched = matchRoute(req.method, url);
     if (!matched) {
       const allow = allowedMethods(url);
       if (allow.length > 0) {

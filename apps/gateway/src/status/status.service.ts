@@ -2,22 +2,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { KafkaConnection } from '@mcp-host/platform';
-import type { ServiceName } from '@mcp-host/contracts';
+import type { ServiceName, ServiceStatus, StatusResponse } from '@mcp-host/contracts';
 import { DataSource } from 'typeorm';
 import { UpstreamPools, UPSTREAM_NAMES, type UpstreamName } from '../proxy/upstream-pools';
 
 const PROBE_TIMEOUT_MS = 2_000;
-
-export interface ServiceStatus {
-  status: 'ready' | 'not_ready' | 'unreachable';
-  checks?: Record<string, string>;
-  error?: string;
-}
-
-export interface StatusReport {
-  status: 'ready' | 'degraded';
-  services: Record<ServiceName, ServiceStatus>;
-}
 
 @Injectable()
 export class StatusService {
@@ -27,7 +16,7 @@ export class StatusService {
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
-  async report(): Promise<StatusReport> {
+  async report(): Promise<StatusResponse> {
     const [gateway, ...upstreams] = await Promise.all([
       this.self(),
       ...UPSTREAM_NAMES.map((name) => this.probe(name)),

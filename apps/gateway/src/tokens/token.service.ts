@@ -6,7 +6,14 @@ import type { Logger } from 'pino';
 import { tokenSecret } from './token-secret';
 import { TokenRepository } from './token.repository';
 import type { ApiTokenRow, Caller } from './token.entity';
-import type { CreateTokenBody, TokenListQuery, TokenView } from './token.schema';
+import type {
+  CreateTokenBody,
+  CreateTokenResponse,
+  Token,
+  TokenListQuery,
+  TokenListResponse,
+  TokenSelf,
+} from '@mcp-host/contracts';
 
 const TOUCH_EVERY_MS = 60_000;
 
@@ -34,7 +41,7 @@ export class TokenService {
     return { tokenId: row.id, subject: row.owner, role: row.role, name: row.name };
   }
 
-  async create(body: CreateTokenBody, creator: Caller): Promise<TokenView & { token: string }> {
+  async create(body: CreateTokenBody, creator: Caller): Promise<CreateTokenResponse> {
     const token = tokenSecret.generate();
     const row = await this.tokens.insert({
       id: randomUUID(),
@@ -49,7 +56,7 @@ export class TokenService {
     return { ...toView(row), token };
   }
 
-  async list(query: TokenListQuery): Promise<{ items: TokenView[]; next_cursor: string | null }> {
+  async list(query: TokenListQuery): Promise<TokenListResponse> {
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;
     const rows = await this.tokens.list(query.limit + 1, after);
     const page = rows.slice(0, query.limit);
@@ -66,6 +73,10 @@ export class TokenService {
     this.logger.info({ tokenId: id, by: by.tokenId }, 'api token revoked');
   }
 
+  self(caller: Caller): TokenSelf {
+    return { id: caller.tokenId, name: caller.name, subject: caller.subject, role: caller.role };
+  }
+
   private touch(id: string): void {
     const now = Date.now();
     if (now - (this.touchedAt.get(id) ?? 0) < TOUCH_EVERY_MS) return;
@@ -76,7 +87,7 @@ export class TokenService {
   }
 }
 
-export function toView(row: ApiTokenRow): TokenView {
+export function toView(row: ApiTokenRow): Token {
   return {
     id: row.id,
     name: row.name,
