@@ -1,0 +1,23 @@
+// Errors of the marketplace catalog, each code mapped to one HTTP status.
+import { ApiException } from '@mcp-host/platform';
+
+export enum CatalogErrorCode {
+  INVALID_CURSOR = 'INVALID_CURSOR',
+}
+
+function statusOf(code: CatalogErrorCode): number {
+  switch (code) {
+    case CatalogErrorCode.INVALID_CURSOR:
+      return 400;
+    default: {
+      const never: never = code;
+      return never;
+    }
+  }
+}
+
+export class CatalogException extends ApiException {
+  constructor(code: CatalogErrorCode, message: string, details?: unknown) {
+    super(statusOf(code), code, message, details);
+  }
+}

@@ -1,0 +1,294 @@
+// The marketplace's server projection and GET /api/marketplace, on real Postgres and the embedded broker.
+import { randomUUID } from 'node:crypto';
+import type { ArtifactRun, Server } from '@mcp-host/contracts';
+import { waitFor } from '@mcp-host/platform/testing';
+import { MarketplaceModule } from '../src';
+import type { CatalogEntry } from '../src/catalog/catalog.dto';
+import { CatalogRepository } from '../src/catalog/catalog.repository';
+import { startHarness, type Harness } from './support/harness';
+
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness('marketplace_test', (env) => MarketplaceModule.forRoot({ env }));
+});
+
+afterAll(async () => {
+  await h?.close();
+});
+
+/** A catalog page or an error body; each test asserts the half it expects. */
+interface Body {
+  items: CatalogEntry[];
+  next_cursor: string | null;
+  error: { code: string; message: string };
+}
+
+async function get(path: string): Promise<{ status: number; body: Body }> {
+  const res = await fetch(`${h.url}${path}`);
+  return { status: res.status, body: (await res.json()) as Body };
+}
+
+let seq = 0;
+/** A fresh name and server type per call, so tests sharing the database filter only their own entries. */
+function unique(): { name: string; type: string } {
+  seq += 1;
+  const suffix = `${Date.now().toString(36)}${seq}`;
+  return { name: `mk-${suffix}`, type: `Type${suffix}` };
+}
+
+async function entriesOfType(type: string): Promise<CatalogEntry[]> {
+  return (await get(`/api/marketplace?server_type=${type}&limit=200`)).body.items;
+}
+
+async function registered(body: Record<string, unknown> = {}): Promise<Server> {
+  const { name, type } = unique();
+  const server = await h.registerServer({ name, server_type: type, ...body });
+  await waitFor(async () => (await entriesOfType(server.server_type)).length > 0, {
+    timeoutMs: 15_000,
+    what: 'the registered server in the catalog',
+  });
+  return server;
+}
+
+function artifact(server: Server, over: Partial<ArtifactRun> = {}): ArtifactRun {
+  const digest = `sha256:${randomUUID().replace(/-/g, '')}`;
+  return {
+    id: randomUUID(),
+    server_id: server.id,
+    build_id: randomUUID(),
+    source_repo: 'https://git.example/acme/router.git',
+    source_branch: 'main',
+    source_revision: 'abc123',
+    local_image: `mcp-host/${server.name}:local`,
+    registry_image: `registry.example:5000/mcp/${server.name}:v1`,
+    manifest_tag: 'v1',
+    manifest_digest: digest,
+    started_at: '2026-01-01T00:00:00.000Z',
+    completed_at: '2026-01-01T00:01:00.000Z',
+    multi_arch: true,
+    auth_refresh_attempted: false,
+    auth_refresh_succeeded: false,
+    auth_rotation_attempted: false,
+    auth_rotation_succeeded: false,
+    credential_health_status: 'healthy',
+    status: 'succeeded',
+    platforms: ['linux/amd64', 'linux/arm64'].map((platform) => ({
+      platform,
+      remote_image: `registry.example:5000/mcp/${server.name}@${digest}`,
+      digest,
+      auth_refresh_attempted: false,
+      auth_refresh_succeeded: false,
+      auth_rotation_attempted: false,
+      auth_rotation_succeeded: false,
+      credential_health_status: 'healthy',
+    })),
+    ...over,
+  };
+}
+
+async function seed(...runs: ArtifactRun[]): Promise<void> {
+  const repo = h.service.app.get(CatalogRepository);
+  await h.serviceDb.transaction(async (m) => {
+    for (const run of runs) await repo.upsertArtifact(m, run);
+  });
+}
+
+describe('server projection', () => {
+  it('when a server is registered, updated and deleted, then the catalog follows each step', async () => {
+    const server = await registered();
+    expect(await entriesOfType(server.server_type)).toEqual([
+      expect.objectContaining({ server_id: server.id, server_name: server.name }),
+    ]);
+
+    const { name } = unique();
+    await h.updateServer(server.id, { name, version: 1 });
+    await expect(
+      waitFor(async () => (await entriesOfType(server.server_type)).find((e) => e.server_name === name), {
+        timeoutMs: 15_000,
+      }),
+    ).resolves.toMatchObject({ server_id: server.id });
+
+    await h.deleteServer(server.id);
+    await waitFor(async () => (await entriesOfType(server.server_type)).length === 0, {
+      timeoutMs: 15_000,
+      what: 'the deleted server to leave the catalog',
+    });
+  });
+
+  it('when an older snapshot arrives after a newer one, then the catalog keeps the newer one', async () => {
+    const server = await registered();
+    const { name } = unique();
+    const v2 = await h.updateServer(server.id, { name, version: 1 });
+    await waitFor(async () => (await entriesOfType(server.server_type))[0]?.server_name === name, {
+      timeoutMs: 15_000,
+    });
+
+    await h.waitForInbox(await h.publishFromPolicy('server.registered', server));
+    await h.waitForInbox(
+      await h.publishFromPolicy('server.updated', { ...v2, name: 'stale-name', version: 1 }),
+    );
+
+    expect((await entriesOfType(server.server_type)).map((e) => e.server_name)).toEqual([name]);
+  });
+
+  it('when an update arrives after the deletion, then the server stays out of the catalog', async () => {
+    const server = await registered();
+    await h.deleteServer(server.id);
+    await waitFor(async () => (await entriesOfType(server.server_type)).length === 0, { timeoutMs: 15_000 });
+
+    await h.waitForInbox(await h.publishFromPolicy('server.updated', { ...server, version: 9 }));
+
+    expect(await entriesOfType(server.server_type)).toEqual([]);
+  });
+});
+
+describe('GET /api/marketplace', () => {
+  it('when a server has no build, then it is listed once on the watchlist with no artifact data', async () => {
+    const server = await registered();
+    const [entry] = await entriesOfType(server.server_type);
+    expect(entry).toEqual({
+      artifact_run_id: null,
+      server_id: server.id,
+      server_name: server.name,
+      server_type: server.server_type,
+      tier: `watchlist:${server.server_type}`,
+      status: null,
+      source_repo: null,
+      source_branch: null,
+      source_revision: null,
+      registry_image: null,
+      manifest_tag: null,
+      manifest_digest: null,
+      architectures: [],
+      multi_arch: false,
+      credential_health_status: null,
+      platforms: [],
+      health: { issues: ['no-build'] },
+      active_promotion: null,
+      promotion_history: [],
+      completed_at: null,
+      updated_at: server.updated_at,
+    });
+  });
+
+  it('when a server has builds, then each run is an entry, newest first, with its derived tier and health', async () => {
+    const server = await registered();
+    const gold = artifact(server, { completed_at: '2026-01-03T00:00:00.000Z' });
+    const failed = artifact(server, { status: 'failed', completed_at: '2026-01-02T00:00:00.000Z' });
+    const silver = artifact(server, {
+      completed_at: '2026-01-01T00:00:00.000Z',
+      auth_refresh_attempted: true,
+      auth_refresh_succeeded: false,
+      credential_health_status: 'expired',
+    });
+    await seed(silver, failed, gold);
+
+    const entries = await entriesOfType(server.server_type);
+    expect(entries.map((e) => [e.artifact_run_id, e.tier, e.status, e.health.issues])).toEqual([
+      [gold.id, `gold:${server.server_type}`, 'succeeded', []],
+      [failed.id, `watchlist:${server.server_type}`, 'failed', ['build-failed']],
+      [
+        silver.id,
+        `silver:${server.server_type}`,
+        'succeeded',
+        ['credentials-expired', 'auth-refresh-failed'],
+      ],
+    ]);
+    expect(entries[0]).toMatchObject({
+      source_repo: gold.source_repo,
+      manifest_digest: gold.manifest_digest,
+      registry_image: gold.registry_image,
+      architectures: ['linux/amd64', 'linux/arm64'],
+      multi_arch: true,
+      credential_health_status: 'healthy',
+      platforms: gold.platforms,
+      completed_at: gold.completed_at,
+    });
+  });
+
+  it('when filtered by status and by tier in any case, then only matching entries come back', async () => {
+    const server = await registered();
+    const ok = artifact(server);
+    const failed = artifact(server, { status: 'failed', completed_at: '2026-01-05T00:00:00.000Z' });
+    await seed(ok, failed);
+    const other = await registered();
+    const type = server.server_type;
+
+    const byStatus = await get(`/api/marketplace?server_type=${type}&status=failed`);
+    expect(byStatus.body.items.map((e) => e.artifact_run_id)).toEqual([failed.id]);
+
+    const byTier = await get(`/api/marketplace?tier=${encodeURIComponent(`GOLD:${type.toUpperCase()}`)}`);
+    expect(byTier.body.items.map((e) => e.artifact_run_id)).toEqual([ok.id]);
+
+    const watch = await get(`/api/marketplace?tier=watchlist:${other.server_type.toLowerCase()}`);
+    expect(watch.body.items.map((e) => e.server_id)).toEqual([other.id]);
+  });
+
+  it('when searching with q, then server names, digests and image references match as substrings', async () => {
+    const server = await registered();
+    const run = artifact(server, { registry_image: `registry.example:5000/team-zeta/${server.name}:v7` });
+    await seed(run);
+    const bare = await registered();
+
+    const byName = await get(`/api/marketplace?q=${bare.name.slice(3).toUpperCase()}`);
+    expect(byName.body.items.map((e) => e.server_id)).toEqual([bare.id]);
+
+    const digestPart = run.manifest_digest!.slice(12, 30);
+    const byDigest = await get(`/api/marketplace?q=${digestPart}`);
+    expect(byDigest.body.items.map((e) => e.artifact_run_id)).toEqual([run.id]);
+
+    const byImage = await get(`/api/marketplace?q=TEAM-ZETA&server_type=${server.server_type}`);
+    expect(byImage.body.items.map((e) => e.artifact_run_id)).toEqual([run.id]);
+
+    const wildcard = await get(`/api/marketplace?q=${encodeURIComponent('%')}`);
+    expect(wildcard.body.items).toEqual([]);
+  });
+
+  it('when there are more entries than the limit, then keyset pages cover each entry exactly once', async () => {
+    const first = await registered();
+    const runs = Array.from({ length: 5 }, (_, i) =>
+      artifact(first, { completed_at: `2026-02-0${i + 1}T00:00:00.000Z` }),
+    );
+    await seed(...runs);
+    const type = first.server_type;
+    const second = await registered({ server_type: type });
+    await waitFor(async () => (await entriesOfType(type)).length === 6, { timeoutMs: 15_000 });
+
+    const seen: CatalogEntry[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const res = await get(
+        `/api/marketplace?server_type=${type}&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+      );
+      expect(res.status).toBe(200);
+      seen.push(...res.body.items);
+      cursor = res.body.next_cursor;
+      pages += 1;
+    } while (cursor && pages < 10);
+
+    expect(pages).toBe(3);
+    expect(seen.map((e) => e.artifact_run_id ?? e.server_id).sort()).toEqual(
+      [...runs.map((r) => r.id), second.id].sort(),
+    );
+  });
+
+  it('when no limit is given, then 50 entries come back', async () => {
+    const server = await registered();
+    await seed(...Array.from({ length: 51 }, () => artifact(server)));
+    const res = await get(`/api/marketplace?server_type=${server.server_type}`);
+    expect(res.body.items).toHaveLength(50);
+    expect(res.body.next_cursor).toEqual(expect.any(String));
+  });
+
+  it.each([
+    ['limit=0', 'VALIDATION_FAILED'],
+    ['limit=201', 'VALIDATION_FAILED'],
+    ['cursor=bm90LWpzb24', 'INVALID_CURSOR'],
+  ])('when the query has %s, then 400 %s', async (query, code) => {
+    const res = await get(`/api/marketplace?${query}`);
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ error: expect.objectContaining({ code, message: expect.any(String) }) });
+  });
+});
