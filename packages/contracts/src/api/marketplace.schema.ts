@@ -7,7 +7,7 @@ import {
   marketplaceActivePromotionSchema,
   marketplaceEntrySchema,
 } from '../events/marketplace-entry-upserted.event';
-import { limitQuerySchema } from './pagination.schema';
+import { cursorQuerySchema, limitQuerySchema } from './pagination.schema';
 
 export const marketplaceQuerySchema = z.object({
   server_type: z.string().min(1).optional(),
@@ -17,6 +17,7 @@ export const marketplaceQuerySchema = z.object({
   /** Substring search over server name, manifest tag/digest and image references. */
   q: z.string().min(1).optional(),
   limit: limitQuerySchema,
+  cursor: cursorQuerySchema,
 });
 export type MarketplaceQuery = z.infer<typeof marketplaceQuerySchema>;
 
@@ -27,7 +28,11 @@ export const marketplaceCatalogEntrySchema = marketplaceEntrySchema.extend({
 });
 export type MarketplaceCatalogEntry = z.infer<typeof marketplaceCatalogEntrySchema>;
 
-export const marketplaceListResponseSchema = z.object({ items: z.array(marketplaceCatalogEntrySchema) });
+export const marketplaceListResponseSchema = z.object({
+  items: z.array(marketplaceCatalogEntrySchema),
+  next_cursor: z.string().nullable(),
+});
+export type MarketplaceListResponse = z.infer<typeof marketplaceListResponseSchema>;
 
 export const upsertEvaluationBodySchema = z.object({
   tier: z.string().min(1),

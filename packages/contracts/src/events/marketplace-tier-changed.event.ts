@@ -5,7 +5,7 @@ import { defineEvent } from '../event-definition';
 import { TOPICS } from '../topics';
 
 export const marketplaceTierChangedSchema = z.object({
-  artifact_run_id: uuidSchema,
+  artifact_run_id: uuidSchema.nullable(),
   server_id: uuidSchema,
   from_tier: z.string().nullable(),
   to_tier: z.string().min(1),
