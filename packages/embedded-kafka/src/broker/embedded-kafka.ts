@@ -64,8 +64,11 @@ export async function startEmbeddedKafka(options: EmbeddedKafkaOptions = {}): Pr
   if (opts.dataDir && opts.fsync === 'interval') {
     timers.push(
       setInterval(() => {
-        for (const p of topics.allPartitions()) p.flush();
-        offsets.flush();
+        // Async so a slow disk sync does not stall requests (it would show up as tail latency).
+        for (const p of topics.allPartitions()) {
+          p.flushAsync().catch((err: unknown) => opts.logger.error(`fsync failed: ${String(err)}`));
+        }
+        offsets.flushAsync();
       }, opts.fsyncIntervalMs).unref(),
     );
   }

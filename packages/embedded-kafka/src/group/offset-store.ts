@@ -125,6 +125,14 @@ export class OffsetStore {
     }
   }
 
+  flushAsync(): void {
+    if (this.fd === undefined || !this.dirty) return;
+    this.dirty = false;
+    fs.fdatasync(this.fd, (err) => {
+      if (err) this.opts.logger.error(`offsets fsync failed: ${err.message}`);
+    });
+  }
+
   close(): void {
     if (this.fd === undefined) return;
     if (this.opts.fsync !== 'never') this.flush();

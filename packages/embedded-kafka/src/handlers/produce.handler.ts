@@ -3,6 +3,7 @@ import type { BrokerContext } from '../broker/broker-context';
 import { ErrorCode } from '../protocol/error-codes';
 import { Writer } from '../protocol/writer';
 import type { KafkaRequest } from '../server/request';
+import type { PartitionLog } from '../log/partition-log';
 
 interface PartitionResult {
   index: number;
@@ -11,7 +12,7 @@ interface PartitionResult {
   logStartOffset: number;
 }
 
-export function handleProduce(req: KafkaRequest, ctx: BrokerContext): Buffer | null {
+export function handleProduce(req: KafkaRequest, ctx: BrokerContext): Buffer | null | Promise<Buffer | null> {
   const v = req.apiVersion;
   const r = req.body;
   r.nullableString(); // transactional id: transactions are not supported, batches are stored as plain ones
@@ -22,6 +23,7 @@ export function handleProduce(req: KafkaRequest, ctx: BrokerContext): Buffer | n
     partitions: x.array((y) => ({ index: y.int32(), records: y.nullableBytes() })),
   }));
   const validAcks = acks === 0 || acks === 1 || acks === -1;
+  const written = new Set<PartitionLog>();
   const results = topics.map((t) => {
     const topic = validAcks ? ctx.topics.getOrAutoCreate(t.name) : ErrorCode.INVALID_REQUIRED_ACKS;
     return {
@@ -41,6 +43,7 @@ export function handleProduce(req: KafkaRequest, ctx: BrokerContext): Buffer | n
         if (!p.records)
           return { index: p.index, error: ErrorCode.CORRUPT_MESSAGE, baseOffset: -1, logStartOffset: -1 };
         const res = log.append(p.records);
+        if (res.error === ErrorCode.NONE) written.add(log);
         if (res.error !== ErrorCode.NONE) {
           ctx.opts.logger.debug(`produce to ${t.name}-${p.index} rejected with error ${res.error}`);
         }
@@ -54,6 +57,15 @@ export function handleProduce(req: KafkaRequest, ctx: BrokerContext): Buffer | n
     };
   });
   if (acks === 0) return null;
+  const response = encode(v, results);
+  // fsync=always acknowledges only once the data is on disk; the sync runs off the event loop.
+  if (ctx.opts.fsync === 'always' && ctx.opts.dataDir && written.size > 0) {
+    return Promise.all([...written].map((log) => log.flushAsync())).then(() => response);
+  }
+  return response;
+}
+
+function encode(v: number, results: { name: string; partitions: PartitionResult[] }[]): Buffer {
   const w = new Writer(256);
   w.array(results, (x, t) => {
     x.string(t.name);

@@ -139,13 +139,16 @@ export class PartitionLog {
       this.nextOffset = baseOffset + info.lastOffsetDelta + 1;
       if (firstOffset < 0) firstOffset = baseOffset;
     }
-    if (this.opts.fsync === 'always') this.active.flush();
     this.wake();
     return { error: ErrorCode.NONE, baseOffset: firstOffset };
   }
 
   private roll(): void {
-    if (this.opts.fsync !== 'never') this.active.flush();
+    if (this.opts.fsync !== 'never') {
+      this.active
+        .flushAsync()
+        .catch((err: unknown) => this.opts.logger.error(`fsync failed: ${String(err)}`));
+    }
     this.segments.push(this.newSegment(this.nextOffset));
   }
 
@@ -231,6 +234,10 @@ export class PartitionLog {
 
   flush(): void {
     for (const s of this.segments) s.flush();
+  }
+
+  async flushAsync(): Promise<void> {
+    await Promise.all(this.segments.map((s) => s.flushAsync()));
   }
 
   close(): void {

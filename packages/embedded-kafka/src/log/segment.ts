@@ -20,6 +20,8 @@ export interface Segment {
   /** Bytes of batches [from, to) of this segment's index, contiguous. */
   readBatches(from: number, to: number): Buffer;
   flush(): void;
+  /** Like flush, but on the libuv thread pool so the event loop keeps serving while the disk syncs. */
+  flushAsync(): Promise<void>;
   close(): void;
   remove(): void;
 }
@@ -44,6 +46,9 @@ export class MemorySegment implements Segment {
   }
 
   flush(): void {}
+  flushAsync(): Promise<void> {
+    return Promise.resolve();
+  }
   close(): void {}
   remove(): void {
     this.chunks = [];
@@ -193,6 +198,14 @@ export class FileSegment implements Segment {
     fs.fdatasyncSync(this.logFd);
     fs.fdatasyncSync(this.indexFd);
     this.dirty = false;
+  }
+
+  flushAsync(): Promise<void> {
+    if (!this.dirty) return Promise.resolve();
+    this.dirty = false;
+    const sync = (fd: number) =>
+      new Promise<void>((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve())));
+    return Promise.all([sync(this.logFd), sync(this.indexFd)]).then(() => undefined);
   }
 
   close(): void {
