@@ -13,6 +13,8 @@ export interface BrokerContext {
   advertisedHost: string;
   advertisedPort: number;
   nextProducerId(): number;
+  /** The host to advertise to one connection: the bound host, or for a wildcard bind the address it reached. */
+  hostFor(localAddress: string): string;
   /** Cancels pending long-poll fetches at shutdown. */
   readonly pendingFetches: Set<() => void>;
 }

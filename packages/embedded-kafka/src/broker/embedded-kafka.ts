@@ -7,6 +7,8 @@ import { Connection } from '../server/connection';
 import type { BrokerContext } from './broker-context';
 import { EmbeddedKafkaOptions, resolveOptions } from './broker-options';
 
+const WILDCARDS = new Set(['0.0.0.0', '::', '']);
+
 export interface EmbeddedKafka {
   /** `host:port` strings to hand to a Kafka client. */
   readonly brokers: string[];
@@ -29,6 +31,7 @@ export async function startEmbeddedKafka(options: EmbeddedKafkaOptions = {}): Pr
     advertisedHost: opts.host,
     advertisedPort: opts.port,
     nextProducerId: () => producerId++,
+    hostFor: (localAddress) => (WILDCARDS.has(opts.host) ? localAddress.replace(/^::ffff:/, '') : opts.host),
     pendingFetches: new Set(),
   };
 
@@ -57,8 +60,7 @@ export async function startEmbeddedKafka(options: EmbeddedKafkaOptions = {}): Pr
   const timers: NodeJS.Timeout[] = [];
   timers.push(
     setInterval(() => {
-      const now = Date.now();
-      for (const p of topics.allPartitions()) p.applyRetention(now);
+      topics.applyRetention(Date.now());
     }, opts.retentionCheckIntervalMs).unref(),
   );
   if (opts.dataDir && opts.fsync === 'interval') {
@@ -73,7 +75,8 @@ export async function startEmbeddedKafka(options: EmbeddedKafkaOptions = {}): Pr
     );
   }
 
-  const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+  const reachable = opts.host === '::' ? '::1' : WILDCARDS.has(opts.host) ? '127.0.0.1' : opts.host;
+  const host = reachable.includes(':') ? `[${reachable}]` : reachable;
   let stopped: Promise<void> | undefined;
   return {
     brokers: [`${host}:${address.port}`],

@@ -11,6 +11,6 @@ export function handleFindCoordinator(req: KafkaRequest, ctx: BrokerContext): Bu
   if (req.apiVersion >= 1) w.int32(0);
   w.int16(ErrorCode.NONE);
   if (req.apiVersion >= 1) w.nullableString(null);
-  w.int32(ctx.opts.nodeId).string(ctx.advertisedHost).int32(ctx.advertisedPort);
+  w.int32(ctx.opts.nodeId).string(ctx.hostFor(req.localAddress)).int32(ctx.advertisedPort);
   return w.result();
 }

@@ -26,7 +26,7 @@ export function handleMetadata(req: KafkaRequest, ctx: BrokerContext): Buffer {
   const node = ctx.opts.nodeId;
   const w = new Writer(1024);
   if (v >= 3) w.int32(0);
-  w.int32(1).int32(node).string(ctx.advertisedHost).int32(ctx.advertisedPort);
+  w.int32(1).int32(node).string(ctx.hostFor(req.localAddress)).int32(ctx.advertisedPort);
   if (v >= 1) w.nullableString(null);
   if (v >= 2) w.nullableString(ctx.opts.clusterId);
   if (v >= 1) w.int32(node);

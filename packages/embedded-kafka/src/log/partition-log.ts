@@ -210,8 +210,8 @@ export class PartitionLog {
     for (const fn of fns) fn();
   }
 
-  applyRetention(now: number): void {
-    const { retentionMs, retentionBytes } = this.opts;
+  /** Deletes closed segments past the time or size limit; the active segment rolls once it is older than retentionMs. */
+  applyRetention(now: number, retentionMs: number, retentionBytes: number): void {
     const active = this.active;
     if (retentionMs >= 0 && active.size > 0 && now - active.createdAt > retentionMs) this.roll();
     let total = this.sizeBytes();

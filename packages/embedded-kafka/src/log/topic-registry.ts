@@ -37,10 +37,33 @@ export class TopicRegistry {
     }
     for (const [name, parts] of found) {
       const count = Math.max(...parts) + 1;
-      const topic: Topic = { name, partitions: [], configs: new Map() };
+      const topic: Topic = { name, partitions: [], configs: this.loadConfigs(dataDir, name) };
       for (let p = 0; p < count; p++) topic.partitions.push(this.openPartition(name, p));
       this.topics.set(name, topic);
     }
+  }
+
+  private configPath(dataDir: string, topic: string): string {
+    return path.join(dataDir, 'topic-configs', `${topic}.json`);
+  }
+
+  private loadConfigs(dataDir: string, topic: string): Map<string, string> {
+    try {
+      const raw = JSON.parse(fs.readFileSync(this.configPath(dataDir, topic), 'utf8')) as Record<
+        string,
+        string
+      >;
+      return new Map(Object.entries(raw));
+    } catch {
+      return new Map();
+    }
+  }
+
+  private saveConfigs(topic: Topic): void {
+    if (!this.opts.dataDir || topic.configs.size === 0) return;
+    const file = this.configPath(this.opts.dataDir, topic.name);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, JSON.stringify(Object.fromEntries(topic.configs)));
   }
 
   private openPartition(topic: string, partition: number): PartitionLog {
@@ -69,6 +92,7 @@ export class TopicRegistry {
     const topic: Topic = { name, partitions: [], configs };
     for (let p = 0; p < partitions; p++) topic.partitions.push(this.openPartition(name, p));
     this.topics.set(name, topic);
+    this.saveConfigs(topic);
     this.opts.logger.debug(`created topic ${name} with ${partitions} partitions`);
     return topic;
   }
@@ -83,7 +107,17 @@ export class TopicRegistry {
     if (!topic) return false;
     for (const p of topic.partitions) p.remove();
     this.topics.delete(name);
+    if (this.opts.dataDir) fs.rmSync(this.configPath(this.opts.dataDir, name), { force: true });
     return true;
+  }
+
+  /** Applies retention to every partition, honouring per-topic retention.ms / retention.bytes overrides. */
+  applyRetention(now: number): void {
+    for (const t of this.topics.values()) {
+      const ms = Number(t.configs.get('retention.ms') ?? this.opts.retentionMs);
+      const bytes = Number(t.configs.get('retention.bytes') ?? this.opts.retentionBytes);
+      for (const p of t.partitions) p.applyRetention(now, ms, bytes);
+    }
   }
 
   *allPartitions(): Iterable<PartitionLog> {

@@ -81,7 +81,15 @@ export class Connection {
       const slot: Slot = { done: false, header: null, body: null };
       this.queue.push(slot);
       const result = dispatch(
-        { apiKey, apiVersion, correlationId, clientId, clientHost: this.socket.remoteAddress ?? '', body: r },
+        {
+          apiKey,
+          apiVersion,
+          correlationId,
+          clientId,
+          clientHost: this.socket.remoteAddress ?? '',
+          localAddress: this.socket.localAddress ?? this.ctx.advertisedHost,
+          body: r,
+        },
         this.ctx,
       );
       if (result instanceof Promise) {

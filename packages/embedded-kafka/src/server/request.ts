@@ -7,6 +7,8 @@ export interface KafkaRequest {
   readonly correlationId: number;
   readonly clientId: string;
   readonly clientHost: string;
+  /** The local address this connection reached, advertised when the broker is bound to a wildcard address. */
+  readonly localAddress: string;
   readonly body: Reader;
 }
 
