@@ -6,6 +6,9 @@ import { Reader } from './reader';
 export const BATCH_HEADER_SIZE = 61;
 export const LOG_OVERHEAD = 12; // baseOffset + batchLength
 
+const GZIP = 1;
+const ZSTD = 4;
+
 export const Batch = {
   baseOffset: 0,
   length: 8,
@@ -57,9 +60,8 @@ export function checkBatch(buf: Buffer, at: number, verifyCrc = true): BatchChec
     return { ok: false, reason: 'corrupt' };
   }
   const attributes = buf.readInt16BE(at + Batch.attributes);
-  const codec = attributes & 0x7;
-  // Only none and gzip are supported; others would be stored but unreadable for timestamp lookups.
-  if (codec !== 0 && codec !== 1) return { ok: false, reason: 'compression' };
+  // Records stay compressed as the producer sent them; the broker only needs to know the codec exists.
+  if ((attributes & 0x7) > ZSTD) return { ok: false, reason: 'compression' };
   const info = headerInfo(buf, at);
   if (info.lastOffsetDelta < 0 || info.recordCount < 0) return { ok: false, reason: 'corrupt' };
   return { ok: true, info };
@@ -81,14 +83,19 @@ export function headerInfo(buf: Buffer, at: number): BatchInfo {
   };
 }
 
-/** Per-record timestamps of one batch, decoded only for ListOffsets by timestamp. */
+/**
+ * Per-record timestamps of one batch, decoded only for ListOffsets by timestamp. Node's zlib has no snappy, lz4
+ * or zstd, so such a batch answers with its first offset and newest timestamp: right to the batch, not the record.
+ */
 export function recordTimestamps(batch: Buffer): { offset: number; timestamp: number }[] {
   const baseOffset = readInt64(batch, Batch.baseOffset);
   const baseTimestamp = readInt64(batch, Batch.baseTimestamp);
-  const attributes = batch.readInt16BE(Batch.attributes);
+  const codec = batch.readInt16BE(Batch.attributes) & 0x7;
   const count = batch.readInt32BE(Batch.recordCount);
+  if (codec !== 0 && codec !== GZIP)
+    return [{ offset: baseOffset, timestamp: readInt64(batch, Batch.maxTimestamp) }];
   let body = batch.subarray(BATCH_HEADER_SIZE);
-  if ((attributes & 0x7) === 1) body = gunzipSync(body);
+  if (codec === GZIP) body = gunzipSync(body);
   const r = new Reader(body);
   const out: { offset: number; timestamp: number }[] = [];
   for (let i = 0; i < count; i++) {
