@@ -1,11 +1,13 @@
 // The server registry through HTTP on real Postgres and the embedded broker, including its events.
-import { Kafka, logLevel } from 'kafkajs';
-import { TOPICS, fromKafkaHeaders, type Server } from '@mcp-host/contracts';
+import { TOPICS, type Server } from '@mcp-host/contracts';
 import { createServiceApp, type ServiceApp } from '@mcp-host/platform';
 import {
+  collectEvents,
   createTestDatabase,
   startTestKafka,
   waitFor,
+  type CollectedEvent,
+  type EventCollector,
   type TestDatabase,
   type TestKafka,
 } from '@mcp-host/platform/testing';
@@ -23,8 +25,8 @@ describe('server registry', () => {
   let kafka: TestKafka;
   let service: ServiceApp;
   let url: string;
-  const seen: { type: string; key: string; payload: Record<string, unknown> }[] = [];
-  let reader: ReturnType<Kafka['consumer']>;
+  let seen: CollectedEvent[];
+  let reader: EventCollector;
 
   const call = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${url}${path}`, {
@@ -50,22 +52,12 @@ describe('server registry', () => {
       }),
     );
     url = await service.listen(0, '127.0.0.1');
-    reader = new Kafka({ clientId: 'test', brokers: kafka.brokers, logLevel: logLevel.NOTHING }).consumer({
-      groupId: 'servers-test-reader',
-      maxWaitTimeInMs: 100,
-    });
-    await reader.connect();
-    await reader.subscribe({ topic: TOPICS.servers.name, fromBeginning: true });
-    await reader.run({
-      eachMessage: async ({ message }) => {
-        const attrs = fromKafkaHeaders(message.headers);
-        seen.push({ type: attrs.type, key: String(message.key), payload: JSON.parse(String(message.value)) });
-      },
-    });
+    reader = await collectEvents(kafka.brokers, TOPICS.servers.name);
+    seen = reader.events;
   });
 
   afterAll(async () => {
-    await reader.disconnect();
+    await reader.stop();
     await service.close();
     await kafka.stop();
     await db.drop();

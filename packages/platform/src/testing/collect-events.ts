@@ -1,0 +1,46 @@
+// Reads a topic from the beginning into an array, so a test can assert on what a service published.
+import { Kafka, logLevel } from 'kafkajs';
+import { fromKafkaHeaders, type CloudEventAttributes } from '@mcp-host/contracts';
+
+export interface CollectedEvent {
+  type: string;
+  key: string;
+  attributes: CloudEventAttributes;
+  headers: Record<string, string>;
+  payload: Record<string, unknown>;
+}
+
+export interface EventCollector {
+  events: CollectedEvent[];
+  stop(): Promise<void>;
+}
+
+export async function collectEvents(brokers: string[], topic: string): Promise<EventCollector> {
+  const consumer = new Kafka({ clientId: 'test-collector', brokers, logLevel: logLevel.NOTHING }).consumer({
+    groupId: `test-collector-${topic}-${process.pid}-${Date.now()}`,
+    maxWaitTimeInMs: 100,
+  });
+  const events: CollectedEvent[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined) headers[k] = String(v);
+      let attributes: CloudEventAttributes;
+      try {
+        attributes = fromKafkaHeaders(message.headers);
+      } catch {
+        return;
+      }
+      events.push({
+        type: attributes.type,
+        key: String(message.key),
+        attributes,
+        headers,
+        payload: JSON.parse(String(message.value)) as Record<string, unknown>,
+      });
+    },
+  });
+  return { events, stop: () => consumer.disconnect() };
+}
