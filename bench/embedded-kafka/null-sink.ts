@@ -98,7 +98,7 @@ function produce(body: Buffer, offset: number, version: number): Buffer | null {
 export function startNullSink(port: number, partitions: number): Promise<net.Server> {
   const server = net.createServer((socket) => {
     socket.setNoDelay(true);
-    let pending = Buffer.alloc(0);
+    let pending: Buffer = Buffer.alloc(0);
     socket.on('error', () => undefined);
     socket.on('data', (chunk: Buffer) => {
       pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
