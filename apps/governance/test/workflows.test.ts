@@ -1,36 +1,21 @@
 // The governance service's server projection and /api/governance/workflows, on real Postgres and the embedded broker.
 import { randomUUID } from 'node:crypto';
-import { fromKafkaHeaders, TOPICS, type Server } from '@mcp-host/contracts';
-import { KafkaConnection } from '@mcp-host/platform';
-import { waitFor } from '@mcp-host/platform/testing';
+import { TOPICS, type Server } from '@mcp-host/contracts';
+import { collectEvents, waitFor, type EventCollector } from '@mcp-host/platform/testing';
 import { GovernanceModule } from '../src';
 import type { Workflow } from '../src/workflows/workflow.dto';
 import { startHarness, type Harness } from './support/harness';
 
 let h: Harness;
-let consumer: ReturnType<KafkaConnection['consumer']>;
-/** Every event seen on the governance runs topic, by CloudEvents type. */
-const published: { type: string; subject: string | undefined; payload: Record<string, unknown> }[] = [];
+let events: EventCollector;
 
 beforeAll(async () => {
   h = await startHarness('governance_test', (env) => GovernanceModule.forRoot({ env }));
-  consumer = h.service.app.get(KafkaConnection).consumer(`governance-test-${randomUUID()}`);
-  await consumer.connect();
-  await consumer.subscribe({ topics: [TOPICS.governanceRuns.name], fromBeginning: true });
-  await consumer.run({
-    eachMessage: async ({ message }) => {
-      const attrs = fromKafkaHeaders(message.headers);
-      published.push({
-        type: attrs.type,
-        subject: attrs.subject,
-        payload: JSON.parse(message.value?.toString('utf8') ?? '{}') as Record<string, unknown>,
-      });
-    },
-  });
+  events = await collectEvents(h.kafka.brokers, TOPICS.governanceRuns.name);
 });
 
 afterAll(async () => {
-  await consumer?.disconnect();
+  await events?.stop();
   await h?.close();
 });
 
@@ -153,10 +138,13 @@ describe('POST /api/governance/workflows', () => {
 
     const event = await waitFor(
       () =>
-        published.find((e) => e.type === 'governance.workflow.created' && e.payload.workflow_id === wf.id),
+        events.events.find(
+          (e) => e.type === 'governance.workflow.created' && e.payload.workflow_id === wf.id,
+        ),
       { timeoutMs: 15_000, what: 'the governance.workflow.created event' },
     );
-    expect(event.subject).toBe(wf.id);
+    expect(event.attributes.subject).toBe(wf.id);
+    expect(event.key).toBe(wf.id);
     expect(event.payload).toEqual({
       workflow_id: wf.id,
       name,
@@ -203,9 +191,9 @@ describe('POST /api/governance/workflows', () => {
       [wf.name.toUpperCase()],
     );
     expect(outbox).toBe(0);
-    await waitFor(() => published.some((e) => e.payload.workflow_id === wf.id), { timeoutMs: 15_000 });
+    await waitFor(() => events.events.some((e) => e.payload.workflow_id === wf.id), { timeoutMs: 15_000 });
     expect(
-      published.filter((e) => String(e.payload.name).toLowerCase() === wf.name.toLowerCase()),
+      events.events.filter((e) => String(e.payload.name).toLowerCase() === wf.name.toLowerCase()),
     ).toHaveLength(1);
   });
 

@@ -1,4 +1,4 @@
-// Starts the build service next to a real policy engine on one fresh database and the embedded broker,
+// Starts the service under test next to a real policy engine on one fresh database and the embedded broker,
 // so server events in tests are the real ones, published through the policy engine's outbox.
 import type { DynamicModule } from '@nestjs/common';
 import type { EventPayload, EventType, Server } from '@mcp-host/contracts';
