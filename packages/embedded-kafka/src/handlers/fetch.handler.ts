@@ -23,7 +23,7 @@ interface PartitionData {
   records: Buffer | null;
 }
 
-export function handleFetch(req: KafkaRequest, ctx: BrokerContext): Buffer | Promise<Buffer> {
+export function handleFetch(req: KafkaRequest, ctx: BrokerContext): Buffer[] | Promise<Buffer[]> {
   const v = req.apiVersion;
   const r = req.body;
   r.int32(); // replica id
@@ -80,7 +80,7 @@ export function handleFetch(req: KafkaRequest, ctx: BrokerContext): Buffer | Pro
 
   const first = collect();
   if (first.bytes >= minBytes || first.errors || maxWaitMs <= 0) return encode(v, first.data);
-  return new Promise<Buffer>((resolve) => {
+  return new Promise<Buffer[]>((resolve) => {
     const removers: (() => void)[] = [];
     let finished = false;
     const finish = (): void => {
@@ -108,10 +108,8 @@ export function handleFetch(req: KafkaRequest, ctx: BrokerContext): Buffer | Pro
   });
 }
 
-function encode(v: number, data: { name: string; partitions: PartitionData[] }[]): Buffer {
-  let size = 64;
-  for (const t of data) for (const p of t.partitions) size += 64 + (p.records?.length ?? 0);
-  const w = new Writer(size);
+function encode(v: number, data: { name: string; partitions: PartitionData[] }[]): Buffer[] {
+  const w = new Writer(256);
   w.int32(0);
   if (v >= 7) w.int16(ErrorCode.NONE).int32(0);
   w.array(data, (x, t) => {
@@ -122,8 +120,8 @@ function encode(v: number, data: { name: string; partitions: PartitionData[] }[]
       if (v >= 5) y.int64(p.log?.logStartOffset ?? -1);
       y.int32(0); // no aborted transactions
       if (v >= 11) y.int32(-1);
-      y.nullableBytes(p.records);
+      y.nullableBytesRef(p.records);
     });
   });
-  return w.result();
+  return w.resultPieces();
 }

@@ -2,6 +2,8 @@
 export class Writer {
   private buf: Buffer;
   offset = 0;
+  /** Finished pieces when large buffers were attached by reference instead of copied. */
+  private readonly pieces: Buffer[] = [];
 
   constructor(initial = 256) {
     this.buf = Buffer.allocUnsafe(initial);
@@ -86,6 +88,16 @@ export class Writer {
     return this;
   }
 
+  /** Writes nullable bytes, attaching large buffers by reference so record data is not copied into the frame. */
+  nullableBytesRef(b: Buffer | null): this {
+    if (b === null || b.length < 4096) return this.nullableBytes(b);
+    this.int32(b.length);
+    this.pieces.push(this.buf.subarray(0, this.offset), b);
+    this.buf = Buffer.allocUnsafe(256);
+    this.offset = 0;
+    return this;
+  }
+
   bytes(b: Buffer): this {
     this.int32(b.length);
     return this.raw(b);
@@ -128,6 +140,12 @@ export class Writer {
   }
 
   result(): Buffer {
-    return this.buf.subarray(0, this.offset);
+    const last = this.buf.subarray(0, this.offset);
+    return this.pieces.length === 0 ? last : Buffer.concat([...this.pieces, last]);
+  }
+
+  /** The encoded bytes as pieces to write in sequence, without joining them. */
+  resultPieces(): Buffer[] {
+    return [...this.pieces, this.buf.subarray(0, this.offset)];
   }
 }

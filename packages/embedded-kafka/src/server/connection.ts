@@ -5,11 +5,12 @@ import { ApiKey, findApi } from '../protocol/api-keys';
 import { MalformedFrameError, Reader } from '../protocol/reader';
 import { dispatch } from '../handlers/dispatch';
 import { encodeUnsupportedApiVersions } from '../handlers/api-versions.handler';
+import type { ResponseBody } from './request';
 
 interface Slot {
   done: boolean;
   header: Buffer | null;
-  body: Buffer | null;
+  body: Buffer[] | null;
 }
 
 export class Connection {
@@ -108,13 +109,15 @@ export class Connection {
     }
   }
 
-  private respond(slot: Slot, correlationId: number, body: Buffer | null): void {
+  private respond(slot: Slot, correlationId: number, result: ResponseBody): void {
     if (!this.queue.includes(slot)) this.queue.push(slot);
     slot.done = true;
-    if (body) {
-      // Header and body go out as two writes under cork, so the body is never copied into a frame.
+    if (result) {
+      // Header and body pieces go out as separate writes under cork, so the body is never copied into a frame.
+      const body = Array.isArray(result) ? result : [result];
+      const length = body.reduce((n, b) => n + b.length, 0);
       const header = Buffer.allocUnsafe(8);
-      header.writeInt32BE(4 + body.length, 0);
+      header.writeInt32BE(4 + length, 0);
       header.writeInt32BE(correlationId, 4);
       slot.header = header;
       slot.body = body;
@@ -133,7 +136,7 @@ export class Connection {
         corked = true;
       }
       this.socket.write(slot.header);
-      this.socket.write(slot.body);
+      for (const piece of slot.body) if (piece.length > 0) this.socket.write(piece);
     }
     if (corked) this.socket.uncork();
   }

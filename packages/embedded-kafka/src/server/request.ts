@@ -12,5 +12,6 @@ export interface KafkaRequest {
   readonly body: Reader;
 }
 
-/** A response body, or null when the client expects no response (Produce with acks=0). */
-export type HandlerResult = Buffer | null | Promise<Buffer | null>;
+/** A response body (possibly in pieces), or null when the client expects no response (Produce with acks=0). */
+export type ResponseBody = Buffer | Buffer[] | null;
+export type HandlerResult = ResponseBody | Promise<ResponseBody>;
