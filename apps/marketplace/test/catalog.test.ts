@@ -282,6 +282,25 @@ describe('GET /api/marketplace', () => {
     expect(res.body.next_cursor).toEqual(expect.any(String));
   });
 
+  it('when one entry is fetched by artifact run id, then it matches its row in the list', async () => {
+    const server = await registered();
+    const run = artifact(server);
+    await seed(run);
+    const [listed] = await entriesOfType(server.server_type);
+    const res = await fetch(`${h.url}/api/marketplace/${run.id}`);
+    expect(res.status).toBe(200);
+    await expect(res.json()).resolves.toEqual(listed);
+  });
+
+  it.each([
+    [`/api/marketplace/${randomUUID()}`, 404, 'CATALOG_ENTRY_NOT_FOUND'],
+    ['/api/marketplace/not-a-uuid', 400, 'INVALID_ID'],
+  ])('when GET %s, then %i %s', async (path, status, code) => {
+    const res = await get(path);
+    expect(res.status).toBe(status);
+    expect(res.body).toEqual({ error: { code, message: expect.any(String) } });
+  });
+
   it.each([
     ['limit=0', 'VALIDATION_FAILED'],
     ['limit=201', 'VALIDATION_FAILED'],

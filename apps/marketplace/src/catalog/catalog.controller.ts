@@ -1,8 +1,12 @@
 // /api/marketplace: the catalog's REST surface.
-import { Controller, Get, Query } from '@nestjs/common';
-import { ZodValidationPipe } from '@mcp-host/platform';
+import { Controller, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
+import { ApiException, ZodValidationPipe } from '@mcp-host/platform';
 import { catalogQuerySchema, type CatalogQuery } from './catalog.dto';
 import { CatalogService } from './catalog.service';
+
+const uuid = new ParseUUIDPipe({
+  exceptionFactory: () => new ApiException(400, 'INVALID_ID', 'The artifact run id must be a UUID.'),
+});
 
 @Controller('api/marketplace')
 export class CatalogController {
@@ -11,5 +15,10 @@ export class CatalogController {
   @Get()
   list(@Query(new ZodValidationPipe(catalogQuerySchema)) query: CatalogQuery) {
     return this.catalog.list(query);
+  }
+
+  @Get(':id')
+  get(@Param('id', uuid) id: string) {
+    return this.catalog.get(id);
   }
 }

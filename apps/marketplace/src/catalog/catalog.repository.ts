@@ -47,6 +47,13 @@ export interface CatalogRow {
 
 const TIER = `COALESCE(a.health_grade, 'watchlist') || ':' || s.server_type`;
 
+const SELECT_COLUMNS = `SELECT s.id AS server_id, s.name AS server_name, s.server_type, s.updated_at AS server_updated_at,
+              a.id AS artifact_run_id, a.status, a.source_repo, a.source_branch, a.source_revision, a.registry_image,
+              a.manifest_tag, a.manifest_digest, a.multi_arch, a.credential_health_status, a.platforms,
+              a.health_issues, ${TIER} AS tier, a.completed_at,
+              to_char(a.completed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS completed_at_key,
+              a.updated_at AS artifact_updated_at`;
+
 function likePattern(q: string): string {
   return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
@@ -86,12 +93,7 @@ export class CatalogRepository {
     }
     const limit = p(f.limit);
     return this.dataSource.query<CatalogRow[]>(
-      `SELECT s.id AS server_id, s.name AS server_name, s.server_type, s.updated_at AS server_updated_at,
-              a.id AS artifact_run_id, a.status, a.source_repo, a.source_branch, a.source_revision, a.registry_image,
-              a.manifest_tag, a.manifest_digest, a.multi_arch, a.credential_health_status, a.platforms,
-              a.health_issues, ${TIER} AS tier, a.completed_at,
-              to_char(a.completed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS completed_at_key,
-              a.updated_at AS artifact_updated_at
+      `${SELECT_COLUMNS}
          FROM servers s
          LEFT JOIN catalog_artifacts a ON a.server_id = s.id
         ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
@@ -99,6 +101,15 @@ export class CatalogRepository {
         LIMIT ${limit}`,
       params,
     );
+  }
+
+  /** One artifact run of a server that is still in the projection. */
+  async findByArtifactId(id: string): Promise<CatalogRow | undefined> {
+    const rows = await this.dataSource.query<CatalogRow[]>(
+      `${SELECT_COLUMNS} FROM catalog_artifacts a JOIN servers s ON s.id = a.server_id WHERE a.id = $1`,
+      [id],
+    );
+    return rows[0];
   }
 
   /** Stores (or replaces) one artifact run with its derived health; the artifact events of the ledger land here. */

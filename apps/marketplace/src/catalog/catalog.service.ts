@@ -66,6 +66,17 @@ export function toCatalogEntry(r: CatalogRow): CatalogEntry {
 export class CatalogService {
   constructor(private readonly repo: CatalogRepository) {}
 
+  async get(artifactRunId: string): Promise<CatalogEntry> {
+    const row = await this.repo.findByArtifactId(artifactRunId);
+    if (!row) {
+      throw new CatalogException(
+        CatalogErrorCode.ENTRY_NOT_FOUND,
+        `No catalog entry for artifact run ${artifactRunId}.`,
+      );
+    }
+    return toCatalogEntry(row);
+  }
+
   async list(q: CatalogQuery): Promise<CatalogPage> {
     const rows = await this.repo.list({
       limit: q.limit + 1,
