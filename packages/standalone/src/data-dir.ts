@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { processAlive } from './process-alive';
 
 export interface HostState {
   postgres?: { port: number; password: string };
@@ -63,7 +64,7 @@ export class DataDir {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
       const holder = Number((await fs.readFile(this.lockFile, 'utf8').catch(() => '')).trim());
-      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
+      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && processAlive(holder)) {
         throw new Error(`The data dir ${this.root} is in use by another mcp-host (pid ${holder})`);
       }
       await fs.rm(this.lockFile, { force: true });
@@ -74,14 +75,5 @@ export class DataDir {
   async unlock(): Promise<void> {
     const holder = Number((await fs.readFile(this.lockFile, 'utf8').catch(() => '')).trim());
     if (holder === process.pid) await fs.rm(this.lockFile, { force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { postgresBinaries } from './postgres-binaries';
 import { postgresRunAs, type RunAs } from './postgres-user';
+import { processAlive } from './process-alive';
 
 export interface EmbeddedPostgresOptions {
   /** The cluster's data directory (created and initialised when empty). */
@@ -51,7 +52,7 @@ export class EmbeddedPostgres {
     const initialised = !this.isInitialised();
     if (initialised) await this.initdb();
     else await this.ensureOwnership();
-    await this.stopOrphan();
+    await stopOrphanPostgres(this.opts.dataDir);
     await this.launch();
     return { initialised };
   }
@@ -150,26 +151,6 @@ export class EmbeddedPostgres {
     await fs.chmod(this.opts.dataDir, 0o700);
   }
 
-  /** A server left running by an mcp-host that died without stopping it would hold the data dir; stop it first. */
-  private async stopOrphan(): Promise<void> {
-    let pid: number;
-    try {
-      pid = Number((await fs.readFile(join(this.opts.dataDir, 'postmaster.pid'), 'utf8')).split('\n', 1)[0]);
-    } catch {
-      return;
-    }
-    if (!Number.isInteger(pid) || pid <= 1 || !isAlive(pid)) return;
-    const cmdline = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-    if (!cmdline.includes('postgres')) return;
-    process.kill(pid, 'SIGINT');
-    const deadline = Date.now() + 20_000;
-    while (isAlive(pid)) {
-      if (Date.now() > deadline)
-        throw new Error(`A previous PostgreSQL (pid ${pid}) on this data dir does not stop`);
-      await sleep(100);
-    }
-  }
-
   private async launch(): Promise<void> {
     const { postgres } = postgresBinaries();
     const { cwd, dataArg } = this.dataPathArg();
@@ -249,20 +230,31 @@ export class EmbeddedPostgres {
   }
 }
 
+/** A server left running by an mcp-host that died without stopping it would hold the data dir and its port; stop it. */
+export async function stopOrphanPostgres(dataDir: string): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number((await fs.readFile(join(dataDir, 'postmaster.pid'), 'utf8')).split('\n', 1)[0]);
+  } catch {
+    return;
+  }
+  if (!Number.isInteger(pid) || pid <= 1 || !processAlive(pid)) return;
+  const cmdline = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  if (!cmdline.includes('postgres')) return;
+  process.kill(pid, 'SIGINT');
+  const deadline = Date.now() + 20_000;
+  while (processAlive(pid)) {
+    if (Date.now() > deadline)
+      throw new Error(`A previous PostgreSQL (pid ${pid}) on this data dir does not stop`);
+    await sleep(100);
+  }
+}
+
 async function chownTree(path: string, uid: number, gid: number): Promise<void> {
   await fs.chown(path, uid, gid);
   const stat = await fs.lstat(path);
   if (!stat.isDirectory()) return;
   for (const entry of await fs.readdir(path)) await chownTree(join(path, entry), uid, gid);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function sleep(ms: number): Promise<void> {

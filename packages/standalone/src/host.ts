@@ -5,7 +5,7 @@ import type { ServiceName } from '@mcp-host/contracts';
 import { startEmbeddedKafka, type EmbeddedKafka } from '@mcp-host/embedded-kafka';
 import { createServiceApp, ListenError, oneLine, type Env, type ServiceApp } from '@mcp-host/platform';
 import { DataDir } from './data-dir';
-import { EmbeddedPostgres } from './embedded-postgres';
+import { EmbeddedPostgres, stopOrphanPostgres } from './embedded-postgres';
 import { freePort, portIsFree } from './ports';
 import { HOSTED_SERVICES, type HostedService } from './services';
 
@@ -86,6 +86,8 @@ export async function startHost(o: StartOptions): Promise<Host> {
     if (embedded) {
       await dataDir.lock();
       stoppers.push({ what: 'data dir lock', stop: () => dataDir.unlock() });
+      // Only after the lock: a live host's server is never touched, a dead host's one frees its port for reuse.
+      await stopOrphanPostgres(dataDir.postgres);
       const state = await dataDir.readState();
       let pgPort = state.postgres?.port;
       if (!pgPort || !(await portIsFree(pgPort, '127.0.0.1'))) pgPort = await freePort();

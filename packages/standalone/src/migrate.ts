@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { migrateService, type Env } from '@mcp-host/platform';
 import { DataDir } from './data-dir';
-import { EmbeddedPostgres } from './embedded-postgres';
+import { EmbeddedPostgres, stopOrphanPostgres } from './embedded-postgres';
 import { DATABASE_NAME } from './host';
 import { freePort, portIsFree } from './ports';
 import { HOSTED_SERVICES } from './services';
@@ -20,6 +20,7 @@ export async function migrateAll(o: { dataDir: string; env: Env }): Promise<Migr
   await dataDir.ensure();
   await dataDir.lock();
   try {
+    await stopOrphanPostgres(dataDir.postgres);
     const state = await dataDir.readState();
     let port = state.postgres?.port;
     if (!port || !(await portIsFree(port, '127.0.0.1'))) port = await freePort();

@@ -76,6 +76,26 @@ describe('mcp-host start', () => {
     await expect(stopHost(second.cli, 'SIGTERM')).resolves.toEqual({ code: 0, signal: null });
   });
 
+  it('when the host was killed with SIGKILL, then the next start stops the orphaned Postgres and reuses its port', async () => {
+    const dataDir = join(dir, 'killed');
+    const first = await startHost(dataDir);
+    running = first.cli;
+    const state = JSON.parse(await fs.readFile(join(dataDir, 'state.json'), 'utf8')) as {
+      postgres: { port: number };
+    };
+    first.cli.child.kill('SIGKILL');
+    await first.cli.exited;
+
+    const second = await startHost(dataDir);
+    running = second.cli;
+    expect(second.cli.stdout()).toContain(`postgres  127.0.0.1:${state.postgres.port} (embedded, reused`);
+    const res = await fetch(`${second.url}/api/tokens/me`, {
+      headers: { authorization: `Bearer ${second.token}` },
+    });
+    expect(res.status).toBe(200);
+    await expect(stopHost(second.cli)).resolves.toEqual({ code: 0, signal: null });
+  });
+
   it('when the gateway port is taken, then it exits non-zero with one line naming the port', async () => {
     const blocker = net.createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
