@@ -1,6 +1,6 @@
 // The build service's server projection and GET /api/servers/:id/metrics, on real Postgres and the embedded broker.
 import { randomUUID } from 'node:crypto';
-import type { Metric, Server } from '@mcp-host/contracts';
+import { metricSchema, type Metric, type Server } from '@mcp-host/contracts';
 import { waitFor } from '@mcp-host/platform/testing';
 import { BuildServiceModule } from '../src';
 import { UsageMetricRepository } from '../src/metrics/usage-metric.repository';
@@ -200,6 +200,8 @@ describe('GET /api/servers/:id/metrics', () => {
       },
       recorded_at: '2026-01-01T00:00:05.000Z',
     });
+    // Rows whose details carry the telemetry keys are exactly the contracts' metric.
+    for (const r of seen) expect(metricSchema.safeParse(r).error).toBeUndefined();
     expect(seen[4].id).toBe(inserted[0]);
     expect(seen[4].build_id).toBeNull();
     const times = seen.map((r) => Date.parse(r.recorded_at));

@@ -1,6 +1,6 @@
 // The marketplace's server projection and GET /api/marketplace, on real Postgres and the embedded broker.
 import { randomUUID } from 'node:crypto';
-import type { ArtifactRun, Server } from '@mcp-host/contracts';
+import { marketplaceCatalogEntrySchema, type ArtifactRun, type Server } from '@mcp-host/contracts';
 import { waitFor } from '@mcp-host/platform/testing';
 import { MarketplaceModule } from '../src';
 import type { CatalogEntry } from '../src/catalog/catalog.dto';
@@ -205,6 +205,8 @@ describe('GET /api/marketplace', () => {
       platforms: gold.platforms,
       completed_at: gold.completed_at,
     });
+    // An entry with a build is exactly the contracts' catalog entry.
+    for (const e of entries) expect(marketplaceCatalogEntrySchema.safeParse(e).error).toBeUndefined();
   });
 
   it('when filtered by status and by tier in any case, then only matching entries come back', async () => {
