@@ -70,6 +70,10 @@ export const baseConfigShape = {
   DATABASE_POOL_SIZE: envInt(10, 1, 200).describe('Connections in the service pool.'),
   KAFKA_BROKERS: envList(['127.0.0.1:9092']).describe('Comma-separated Kafka bootstrap brokers.'),
   KAFKA_CLIENT_ID: z.string().optional().describe('Kafka client id; defaults to the service name.'),
+  KAFKA_CONSUMER_GROUP: z
+    .string()
+    .optional()
+    .describe('Consumer group id; defaults to mcp-host.<service>. Replicas of a service share it.'),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info').describe('pino log level.'),
   EVENT_MAX_ATTEMPTS: envInt(5, 1, 100).describe(
     'Times a consumer tries to apply an event before it goes to the dead-letter topic.',

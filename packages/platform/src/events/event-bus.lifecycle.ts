@@ -57,7 +57,10 @@ export class EventBusLifecycle implements OnApplicationBootstrap, BeforeApplicat
     if (this.config.OUTBOX_RELAY_ENABLED) this.relay.start();
     if (this.config.EVENT_CONSUMER_ENABLED) {
       this.consumer = new EventConsumer({
-        groupId: this.options.consumerGroup ?? `mcp-host.${this.options.service}`,
+        groupId:
+          this.config.KAFKA_CONSUMER_GROUP ??
+          this.options.consumerGroup ??
+          `mcp-host.${this.options.service}`,
         dataSource: this.dataSource,
         kafka: this.kafka,
         metrics: this.metrics,
