@@ -6,33 +6,33 @@ const PRODUCE = 0;
 const METADATA = 3;
 const API_VERSIONS = 18;
 
-function frame(correlationId: number, body: Buffer): Buffer {
+export function frame(correlationId: number, body: Buffer): Buffer {
   const head = Buffer.alloc(8);
   head.writeInt32BE(body.length + 4, 0);
   head.writeInt32BE(correlationId, 4);
   return Buffer.concat([head, body]);
 }
 
-function str(s: string): Buffer {
+export function str(s: string): Buffer {
   const b = Buffer.alloc(2 + Buffer.byteLength(s));
   b.writeInt16BE(Buffer.byteLength(s), 0);
   b.write(s, 2);
   return b;
 }
 
-function i16(v: number): Buffer {
+export function i16(v: number): Buffer {
   const b = Buffer.alloc(2);
   b.writeInt16BE(v);
   return b;
 }
 
-function i32(v: number): Buffer {
+export function i32(v: number): Buffer {
   const b = Buffer.alloc(4);
   b.writeInt32BE(v);
   return b;
 }
 
-function i64(v: number): Buffer {
+export function i64(v: number): Buffer {
   const b = Buffer.alloc(8);
   b.writeBigInt64BE(BigInt(v));
   return b;
