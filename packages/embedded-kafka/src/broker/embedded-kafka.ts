@@ -60,7 +60,11 @@ export async function startEmbeddedKafka(options: EmbeddedKafkaOptions = {}): Pr
   const timers: NodeJS.Timeout[] = [];
   timers.push(
     setInterval(() => {
-      topics.applyRetention(Date.now());
+      try {
+        topics.applyRetention(Date.now());
+      } catch (err) {
+        opts.logger.error(`retention failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
     }, opts.retentionCheckIntervalMs).unref(),
   );
   if (opts.dataDir && opts.fsync === 'interval') {

@@ -100,11 +100,11 @@ export class GroupCoordinator {
     this.opts.logger.debug(`group ${group.id}: preparing rebalance from generation ${group.generation}`);
     const timeout = Math.max(0, ...[...group.members.values()].map((m) => m.rebalanceTimeoutMs));
     if (group.rebalanceTimer) clearTimeout(group.rebalanceTimer);
-    group.rebalanceTimer = setTimeout(() => this.completeJoin(group), timeout).unref();
+    group.rebalanceTimer = setTimeout(() => this.guard(() => this.completeJoin(group)), timeout).unref();
     const delay = wasEmpty ? this.opts.groupInitialRebalanceDelayMs : 0;
     if (delay > 0) {
       group.initialDelayUntil = Date.now() + delay;
-      setTimeout(() => this.tryCompleteJoin(group), delay).unref();
+      setTimeout(() => this.guard(() => this.tryCompleteJoin(group)), delay).unref();
     } else {
       group.initialDelayUntil = 0;
       this.tryCompleteJoin(group);
@@ -168,7 +168,7 @@ export class GroupCoordinator {
     m.sessionTimer = setTimeout(() => {
       if (group.members.get(m.id) !== m || m.joinWaiter) return;
       this.opts.logger.debug(`group ${group.id}: member ${m.id} session expired`);
-      this.removeMember(group, m);
+      this.guard(() => this.removeMember(group, m, 'session expired'));
     }, m.sessionTimeoutMs).unref();
   }
 
@@ -185,8 +185,17 @@ export class GroupCoordinator {
     if (group.leader === m.id) group.leader = group.members.keys().next().value ?? null;
   }
 
-  private removeMember(group: Group, m: Member): void {
-    this.dropMember(group, m, 'left');
+  /** Timer callbacks run outside any request; an error there is logged instead of ending the process. */
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.opts.logger.error(`group coordinator: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  private removeMember(group: Group, m: Member, why: string): void {
+    this.dropMember(group, m, why);
     switch (group.state) {
       case 'Stable':
       case 'CompletingRebalance':
@@ -261,7 +270,7 @@ export class GroupCoordinator {
     const group = this.groups.get(groupId);
     const m = group?.members.get(memberId);
     if (!group || !m) return ErrorCode.UNKNOWN_MEMBER_ID;
-    this.removeMember(group, m);
+    this.removeMember(group, m, 'left the group');
     return ErrorCode.NONE;
   }
 

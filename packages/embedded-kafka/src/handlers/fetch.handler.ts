@@ -80,7 +80,7 @@ export function handleFetch(req: KafkaRequest, ctx: BrokerContext): Buffer[] | P
 
   const first = collect();
   if (first.bytes >= minBytes || first.errors || maxWaitMs <= 0) return encode(v, first.data);
-  return new Promise<Buffer[]>((resolve) => {
+  return new Promise<Buffer[]>((resolve, reject) => {
     const removers: (() => void)[] = [];
     let finished = false;
     const finish = (): void => {
@@ -89,7 +89,12 @@ export function handleFetch(req: KafkaRequest, ctx: BrokerContext): Buffer[] | P
       clearTimeout(timer);
       for (const remove of removers) remove();
       ctx.pendingFetches.delete(finish);
-      resolve(encode(v, collect().data));
+      // Runs from a timer or another connection's append: a throw here must fail this request, not the broker.
+      try {
+        resolve(encode(v, collect().data));
+      } catch (err) {
+        reject(err instanceof Error ? err : new Error(String(err)));
+      }
     };
     const listen = (): void => {
       for (const remove of removers.splice(0)) remove();
@@ -98,9 +103,13 @@ export function handleFetch(req: KafkaRequest, ctx: BrokerContext): Buffer[] | P
     };
     const onAppend = (): void => {
       if (finished) return;
-      const now = collect();
-      if (now.bytes >= minBytes || now.errors) finish();
-      else listen();
+      try {
+        const now = collect();
+        if (now.bytes >= minBytes || now.errors) finish();
+        else listen();
+      } catch {
+        finish();
+      }
     };
     const timer = setTimeout(finish, maxWaitMs);
     ctx.pendingFetches.add(finish);

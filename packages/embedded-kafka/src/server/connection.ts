@@ -94,10 +94,10 @@ export class Connection {
         this.ctx,
       );
       if (result instanceof Promise) {
-        result.then(
-          (body) => this.respond(slot, correlationId, body),
-          (err: unknown) => this.fail(`api ${apiKey} failed: ${String(err)}`),
-        );
+        // The catch also covers respond itself: an unhandled rejection would end the whole process.
+        result
+          .then((body) => this.respond(slot, correlationId, body))
+          .catch((err: unknown) => this.fail(`api ${apiKey} failed: ${String(err)}`));
       } else {
         this.respond(slot, correlationId, result);
       }
