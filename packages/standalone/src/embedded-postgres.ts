@@ -171,7 +171,8 @@ export class EmbeddedPostgres {
           '-c',
           'max_connections=200',
         ],
-        this.spawnOptions(cwd, logFd),
+        // Its own process group: a terminal's Ctrl-C reaches only us, and we stop Postgres last, after the services.
+        { ...this.spawnOptions(cwd, logFd), detached: true },
       );
     } finally {
       closeSync(logFd);
