@@ -75,6 +75,7 @@ describeEmbeddedOnly('crash recovery', () => {
       await admin.disconnect();
 
       expect(second.stderr()).toMatch(/truncated \d+ bytes/);
+      expect(second.stderr()).toMatch(/DEBUG connection from 127\.0\.0\.1:\d+/);
       expect(recoveredSize).toBe(intactSize);
       expect(Number(end.high)).toBeGreaterThanOrEqual(acked);
       expect(values).toEqual([...Array.from({ length: Number(end.high) }, (_, i) => String(i)), 'after']);

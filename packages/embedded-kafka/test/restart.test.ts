@@ -1,5 +1,5 @@
 // Disk mode: committed offsets and the log survive a clean broker restart, so a group resumes where it left off.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { startEmbeddedKafka } from '../src';
@@ -63,5 +63,36 @@ describeEmbeddedOnly('restart with a data directory', () => {
     const committedTotal = committed[0].partitions.reduce((n, p) => n + Number(p.offset), 0);
     expect(committedTotal).toBe(20);
     expect(after.sort()).toEqual(Array.from({ length: 10 }, (_, i) => `b${i}`).sort());
+  });
+
+  it('when fsync is always and segments are small, then every acknowledged message is read back after a restart', async () => {
+    const topic = uniqueName('always');
+    const first = await startEmbeddedKafka({ dataDir, fsync: 'always', segmentBytes: 1024 });
+    const producer = kafkaClient(first.brokers).producer({ idempotent: true });
+    await producer.connect();
+    for (let i = 0; i < 20; i++) {
+      await producer.send({
+        topic,
+        messages: Array.from({ length: 10 }, (_, j) => ({ value: `${i * 10 + j}` })),
+      });
+    }
+    await producer.disconnect();
+    await first.stop();
+
+    const second = await startEmbeddedKafka({ dataDir });
+    const consumer = kafkaClient(second.brokers).consumer({ groupId: uniqueName('g'), maxWaitTimeInMs: 100 });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const values: string[] = [];
+    await consumer.run({ eachMessage: async ({ message }) => void values.push(String(message.value)) });
+    await waitFor(() => values.length >= 200, '200 messages');
+    await consumer.disconnect();
+    await second.stop();
+
+    const segments = readdirSync(path.join(dataDir, 'topics', `${topic}-0`)).filter((f) =>
+      f.endsWith('.log'),
+    );
+    expect(segments.length).toBeGreaterThan(1);
+    expect(values).toEqual(Array.from({ length: 200 }, (_, i) => String(i)));
   });
 });
