@@ -17,6 +17,8 @@ const BATCH = 1000;
 const IN_FLIGHT = 4;
 const PARTITIONS = 4;
 const THROUGHPUT_MESSAGES = Number(process.env.BENCH_MESSAGES ?? 300_000);
+const LATENCY_ONLY = process.env.BENCH_LATENCY_ONLY === '1';
+const IN_MEMORY = process.env.BENCH_IN_MEMORY === '1';
 const LATENCY_SECONDS = Number(process.env.BENCH_LATENCY_SECONDS ?? 10);
 const RETAINED_BYTES = Number(process.env.BENCH_RETAINED_BYTES ?? 1024 ** 3);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -227,7 +229,8 @@ async function createTopic(address: string, topic: string, numPartitions: number
 
 function brokerCommand(dataDir: string): { args: string[]; cwd: string; how: string } {
   const pkgDir = path.dirname(require.resolve('@mcp-host/embedded-kafka/package.json'));
-  const common = ['--port', '0', '--data-dir', dataDir, '--log-level', 'warn', '--fsync', 'interval'];
+  const storage = IN_MEMORY ? [] : ['--data-dir', dataDir, '--fsync', 'interval'];
+  const common = ['--port', '0', ...storage, '--log-level', 'warn'];
   if (existsSync(path.join(pkgDir, 'dist', 'bin.js'))) {
     return { args: ['dist/bin.js', ...common], cwd: pkgDir, how: 'dist/bin.js' };
   }
@@ -247,13 +250,19 @@ async function main(): Promise<void> {
   );
   const broker = await spawnServer(cmd.args, cmd.cwd);
   process.stdout.write(
-    `broker ${broker.address} (${cmd.how}, disk, fsync=interval), null sink ${sink.address}\n`,
+    `broker ${broker.address} (${cmd.how}, ${IN_MEMORY ? 'in memory' : 'disk, fsync=interval'}), null sink ${sink.address}\n`,
   );
   try {
     // Latency first: after the throughput runs the kernel is still writing back gigabytes of dirty pages, and
     // its write throttling would be measured instead of the broker.
     await createTopic(broker.address, 'bench-latency', 1);
     const lat = await latency(broker.address, 'bench-latency');
+    if (LATENCY_ONLY) {
+      process.stdout.write(
+        `latency p50 ${lat.p50.toFixed(2)} ms, p99 ${lat.p99.toFixed(2)} ms, max ${lat.max.toFixed(2)} ms\n`,
+      );
+      return;
+    }
 
     const topic = 'bench-throughput';
     await createTopic(broker.address, topic, PARTITIONS);
