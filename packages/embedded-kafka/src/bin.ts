@@ -28,6 +28,8 @@ async function main(): Promise<void> {
     options: {
       port: { type: 'string', default: '9092' },
       host: { type: 'string', default: '127.0.0.1' },
+      'advertised-host': { type: 'string' },
+      'advertised-port': { type: 'string' },
       'data-dir': { type: 'string' },
       'log-level': { type: 'string', default: 'info' },
       'auto-create-topics': { type: 'string', default: 'true' },
@@ -42,6 +44,7 @@ async function main(): Promise<void> {
   if (values.help) {
     process.stdout.write(
       'embedded-kafka --port 9092 --data-dir DIR [--host 127.0.0.1] [--log-level debug|info|warn|error]\n' +
+        '  [--advertised-host HOST] [--advertised-port PORT]\n' +
         '  [--auto-create-topics true|false] [--default-partitions N] [--fsync always|interval|never]\n' +
         '  [--retention-ms MS] [--retention-bytes N] [--segment-bytes N]\n' +
         'Without --data-dir the broker keeps everything in memory. Not a production broker.\n',
@@ -58,6 +61,8 @@ async function main(): Promise<void> {
   const broker = await startEmbeddedKafka({
     port: numberFlag(values.port, 'port'),
     host: values.host,
+    advertisedHost: values['advertised-host'],
+    advertisedPort: numberFlag(values['advertised-port'], 'advertised-port'),
     dataDir: values['data-dir'],
     autoCreateTopics: values['auto-create-topics'] !== 'false',
     defaultPartitions: numberFlag(values['default-partitions'], 'default-partitions'),

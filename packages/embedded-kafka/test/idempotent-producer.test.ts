@@ -1,5 +1,14 @@
 // Conformance: a retried idempotent batch is acknowledged without being written twice; a sequence gap is refused.
-import { hostPort, startTestCluster, TestCluster, uniqueName } from './support/test-cluster';
+import { Kafka, logLevel } from 'kafkajs';
+import { startEmbeddedKafka } from '../src';
+import { startDroppingProxy } from './support/dropping-proxy';
+import {
+  describeEmbeddedOnly,
+  hostPort,
+  startTestCluster,
+  TestCluster,
+  uniqueName,
+} from './support/test-cluster';
 import { kafkajsRequest, Long, RawClient } from './support/raw-client';
 
 interface ProduceResult {
@@ -122,5 +131,44 @@ describe('idempotent producer', () => {
     const offsets = await admin.fetchTopicOffsets(topic);
     await admin.disconnect();
     expect(offsets[0].high).toBe('100');
+  });
+});
+
+describeEmbeddedOnly('idempotent producer behind a lossy network', () => {
+  it('when the first produce acknowledgement is lost, then kafkajs retries and the batch is still written once', async () => {
+    const PRODUCE = 0;
+    const proxy = await startDroppingProxy(PRODUCE, 1);
+    const broker = await startEmbeddedKafka({ advertisedPort: proxy.port });
+    proxy.upstreamPort = broker.port;
+    const kafka = new Kafka({
+      brokers: [`127.0.0.1:${proxy.port}`],
+      logLevel: logLevel.NOTHING,
+      requestTimeout: 500,
+      retry: { retries: 5, initialRetryTime: 50 },
+    });
+    const topic = uniqueName('lossy');
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: 1, replicationFactor: 1 }],
+      waitForLeaders: true,
+    });
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+
+    const sent = await producer.send({
+      topic,
+      messages: Array.from({ length: 10 }, (_, i) => ({ value: `m${i}` })),
+    });
+    await producer.send({ topic, messages: [{ value: 'next' }] });
+    const offsets = await admin.fetchTopicOffsets(topic);
+    await producer.disconnect();
+    await admin.disconnect();
+    await proxy.close();
+    await broker.stop();
+
+    expect(proxy.dropped).toBe(1);
+    expect(sent[0]).toMatchObject({ errorCode: 0, baseOffset: '0' });
+    expect(offsets[0].high).toBe('11');
   });
 });

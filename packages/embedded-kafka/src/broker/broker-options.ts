@@ -13,6 +13,10 @@ export interface EmbeddedKafkaOptions {
   port?: number;
   /** Bind address, also advertised in Metadata. Default 127.0.0.1. */
   host?: string;
+  /** Host advertised in Metadata/FindCoordinator instead of the bound one (Kafka's advertised.listeners), e.g. behind a proxy. */
+  advertisedHost?: string;
+  /** Port advertised instead of the bound one. */
+  advertisedPort?: number;
   /** Directory for log segments and committed offsets; omit for an in-memory broker. */
   dataDir?: string;
   /** Create unknown topics on Metadata/Produce/Fetch. Default true. */
@@ -47,6 +51,8 @@ export interface EmbeddedKafkaOptions {
 export interface ResolvedOptions {
   port: number;
   host: string;
+  advertisedHost: string | undefined;
+  advertisedPort: number | undefined;
   dataDir: string | undefined;
   autoCreateTopics: boolean;
   defaultPartitions: number;
@@ -70,6 +76,8 @@ export function resolveOptions(o: EmbeddedKafkaOptions): ResolvedOptions {
   return {
     port: o.port ?? 0,
     host: o.host ?? '127.0.0.1',
+    advertisedHost: o.advertisedHost,
+    advertisedPort: o.advertisedPort,
     dataDir: o.dataDir,
     autoCreateTopics: o.autoCreateTopics ?? true,
     defaultPartitions: o.defaultPartitions ?? 1,

@@ -31,7 +31,8 @@ export async function startEmbeddedKafka(options: EmbeddedKafkaOptions = {}): Pr
     advertisedHost: opts.host,
     advertisedPort: opts.port,
     nextProducerId: () => producerId++,
-    hostFor: (localAddress) => (WILDCARDS.has(opts.host) ? localAddress.replace(/^::ffff:/, '') : opts.host),
+    hostFor: (localAddress) =>
+      opts.advertisedHost ?? (WILDCARDS.has(opts.host) ? localAddress.replace(/^::ffff:/, '') : opts.host),
     pendingFetches: new Set(),
   };
 
@@ -52,7 +53,7 @@ export async function startEmbeddedKafka(options: EmbeddedKafkaOptions = {}): Pr
     });
   });
   const address = server.address() as net.AddressInfo;
-  ctx.advertisedPort = address.port;
+  ctx.advertisedPort = opts.advertisedPort ?? address.port;
   opts.logger.info(
     `embedded kafka listening on ${opts.host}:${address.port}${opts.dataDir ? ` with data in ${opts.dataDir}` : ' in memory'}`,
   );
