@@ -97,6 +97,21 @@ describe('migrations at start', () => {
     await db.drop();
   });
 
+  it('when two replicas start together on a fresh schema, then both boot and the migrations run once', async () => {
+    const boot = () =>
+      fixture.platform.createServiceApp(
+        fixture.ledgerModule({
+          env: serviceEnv(db.url, ['127.0.0.1:1']),
+          schema: 'replicas',
+          logDestination: quietLogs(),
+        }),
+      );
+    const apps = await Promise.all([boot(), boot()]);
+    await Promise.all(apps.map((a) => a.close()));
+    const rows = await query<{ name: string }>(db.url, 'SELECT name FROM replicas.migrations ORDER BY id');
+    expect(rows.map((r) => r.name)).toEqual(['PlatformEventBus1763800000000', 'CreateLedger1763850000000']);
+  });
+
   it('when a migration fails, then the boot stops and names the schema', async () => {
     await expect(
       fixture.platform.createServiceApp(

@@ -30,14 +30,15 @@ export interface ServiceApp {
 export class ListenError extends Error {}
 
 export async function createServiceApp(module: DynamicModule): Promise<ServiceApp> {
-  // The platform module is built first so the body limit and logger are known before Fastify starts.
+  // The platform module is built first so the HTTP settings are known before Fastify starts.
+  const settings = httpSettingsOf(module);
   const adapter = new FastifyAdapter({
     genReqId: (req: IncomingMessage) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && given.length > 0 && given.length <= 128 ? given : randomUUID();
     },
-    bodyLimit: bodyLimitOf(module),
-    trustProxy: true,
+    bodyLimit: settings.bodyLimit,
+    trustProxy: settings.trustProxy,
   });
   const app = await NestFactory.create<NestFastifyApplication>(module, adapter, {
     bufferLogs: true,
@@ -96,14 +97,22 @@ export async function createServiceApp(module: DynamicModule): Promise<ServiceAp
   };
 }
 
-function bodyLimitOf(module: DynamicModule): number {
-  const visit = (m: DynamicModule): number | undefined => {
+function httpSettingsOf(module: DynamicModule): { bodyLimit: number; trustProxy: boolean } {
+  const config = findConfig(module);
+  return {
+    bodyLimit: config?.HTTP_BODY_LIMIT_BYTES ?? 1024 * 1024,
+    trustProxy: config?.HTTP_TRUST_PROXY ?? false,
+  };
+}
+
+function findConfig(module: DynamicModule): PlatformConfig | undefined {
+  const visit = (m: DynamicModule): PlatformConfig | undefined => {
     for (const imp of m.imports ?? []) {
       const dyn = imp as DynamicModule;
       const providers = dyn.providers ?? [];
       for (const p of providers) {
         if (typeof p === 'object' && 'provide' in p && p.provide === PLATFORM_CONFIG && 'useValue' in p) {
-          return (p.useValue as PlatformConfig).HTTP_BODY_LIMIT_BYTES;
+          return p.useValue as PlatformConfig;
         }
       }
       if (dyn.module) {
@@ -113,7 +122,7 @@ function bodyLimitOf(module: DynamicModule): number {
     }
     return undefined;
   };
-  return visit(module) ?? 1024 * 1024;
+  return visit(module);
 }
 
 /** main.ts of a service: build the module, listen, and stop cleanly on SIGINT/SIGTERM. Bad config is one line and exit 1. */

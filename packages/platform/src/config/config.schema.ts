@@ -90,6 +90,9 @@ export const baseConfigShape = {
   HTTP_BODY_LIMIT_BYTES: envInt(1024 * 1024, 1024).describe(
     'Largest accepted request body; larger gets 413.',
   ),
+  HTTP_TRUST_PROXY: envBoolean(false).describe(
+    'Trust X-Forwarded-* headers (only behind a proxy you run); off, a client cannot choose its own address.',
+  ),
   OTEL_EXPORTER_OTLP_ENDPOINT: z
     .string()
     .optional()

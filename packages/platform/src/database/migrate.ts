@@ -19,11 +19,17 @@ export async function runMigrations(
   schema: string,
   opts: { allowFailure: boolean; logger: Logger },
 ): Promise<{ applied: string[]; failed: boolean }> {
-  await ds.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+  // Replicas of one service may start together on a fresh database; one migrates while the others wait.
+  const lock = ds.createQueryRunner();
+  await lock.connect();
+  const key = `mcp-host.migrations.${schema}`;
   try {
+    await lock.query('SELECT pg_advisory_lock(hashtext($1))', [key]);
+    await ds.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
     const applied = await ds.runMigrations({ transaction: 'each' });
-    if (applied.length > 0)
+    if (applied.length > 0) {
       opts.logger.info({ schema, applied: applied.map((m) => m.name) }, 'migrations applied');
+    }
     return { applied: applied.map((m) => m.name), failed: false };
   } catch (err) {
     const failure = new MigrationFailedError(schema, err);
@@ -33,5 +39,8 @@ export async function runMigrations(
       '!!! MIGRATIONS FAILED — continuing because ALLOW_MIGRATION_FAILURE=true; the schema may be incomplete !!!',
     );
     return { applied: [], failed: true };
+  } finally {
+    await lock.query('SELECT pg_advisory_unlock(hashtext($1))', [key]).catch(() => undefined);
+    await lock.release();
   }
 }
