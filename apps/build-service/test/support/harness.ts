@@ -14,6 +14,8 @@ import { PolicyEngineModule } from '@mcp-host/policy-engine';
 import { DataSource } from 'typeorm';
 
 export interface Harness {
+  /** The environment both services were started with. */
+  env: Record<string, string>;
   db: TestDatabase;
   kafka: TestKafka;
   policy: ServiceApp;
@@ -72,6 +74,7 @@ export async function startHarness(
     };
 
     return {
+      env,
       db,
       kafka,
       policy,

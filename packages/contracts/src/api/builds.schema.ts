@@ -1,14 +1,26 @@
 // REST bodies of builds, artifacts and registry metrics (build-service).
 import { z } from 'zod';
-import { timestampSchema, uuidSchema } from '../common.schema';
+import { digestSchema, timestampSchema, uuidSchema } from '../common.schema';
 import { buildTelemetrySchema } from '../events/build-telemetry.event';
 import { cursorQuerySchema, limitQuerySchema } from './pagination.schema';
 
 export const startBuildBodySchema = z.object({
+  /** Overrides the server's git repository (any URL or path `git clone` accepts) for this build only. */
+  source_repository: z.string().min(1).optional(),
   /** Overrides the server's branch for this build only. */
   source_branch: z.string().min(1).optional(),
+  /** A commit (or tag) on the branch to build instead of its head. */
   source_revision: z.string().min(1).optional(),
-  /** Overrides REGISTRY_ARCH_TARGETS for this build only. */
+  /**
+   * An uploaded build context instead of a git source: a tar or tar.gz archive, base64-encoded.
+   * Entries with `..` paths, absolute paths or links leading outside the context are refused (400).
+   */
+  context_archive: z.base64().min(1).optional(),
+  /** Overrides the server's Dockerfile path, relative to the context root. */
+  dockerfile_path: z.string().min(1).optional(),
+  /** Docker build args (`ARG` values). */
+  build_args: z.record(z.string().min(1), z.string()).optional(),
+  /** Overrides REGISTRY_ARCH_TARGETS for this build only, e.g. `linux/amd64`. */
   platforms: z.array(z.string().min(1)).min(1).optional(),
   no_cache: z.boolean().optional(),
 });
@@ -22,6 +34,18 @@ export const buildRunSchema = z.object({
   status: z.enum(BUILD_STATUSES),
   platforms: z.array(z.string()),
   artifact_run_id: uuidSchema.nullable(),
+  /** `git` or `archive`. */
+  source_kind: z.enum(['git', 'archive']),
+  source_repository: z.string().nullable(),
+  source_branch: z.string().nullable(),
+  /** The commit that was built (resolved from the branch head when none was asked for). */
+  source_revision: z.string().nullable(),
+  /** `<REGISTRY_URL>/<server name>:<tag>` once known. */
+  registry_image: z.string().nullable(),
+  manifest_digest: digestSchema.nullable(),
+  /** The failing stage when `failed`: clone, build, tag, push, manifest, auth. */
+  stage: z.string().nullable(),
+  error_kind: z.string().nullable(),
   error: z.string().nullable(),
   started_at: timestampSchema,
   completed_at: timestampSchema.nullable(),

@@ -1,0 +1,124 @@
+// A fault-injecting HTTP proxy in front of a registry: fail the next N requests with a status, reset connections,
+// answer 401 until the credentials change, or add latency. Every request is recorded.
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface ProxiedRequest {
+  method: string;
+  path: string;
+  authorization: string | undefined;
+  injected: string | null;
+}
+
+export class FaultProxy {
+  readonly requests: ProxiedRequest[] = [];
+  private failures: { remaining: number; status: number; match: RegExp }[] = [];
+  private resets: { remaining: number; match: RegExp }[] = [];
+  private latencyMs = 0;
+  private latencyMatch: RegExp = /./;
+  /** While set, requests carrying this Authorization (or none) get 401 with the upstream's challenge. */
+  private rejectedAuthorization: string | null | undefined;
+  private server!: Server;
+  address = '';
+
+  constructor(private upstream: string) {}
+
+  static async start(upstream: string): Promise<FaultProxy> {
+    const p = new FaultProxy(upstream);
+    p.server = createServer((req, res) => void p.handle(req, res));
+    await new Promise<void>((r) => p.server.listen(0, '127.0.0.1', r));
+    p.address = `127.0.0.1:${(p.server.address() as AddressInfo).port}`;
+    return p;
+  }
+
+  /** Points the proxy at another registry (`127.0.0.1:<port>`). */
+  setUpstream(upstream: string): void {
+    this.upstream = upstream;
+  }
+
+  /** The next `n` requests matching `match` (default: every registry call but the `/v2/` ping) answer `status`. */
+  failNext(n: number, status = 500, match = /^\/v2\/.+/): void {
+    this.failures.push({ remaining: n, status, match });
+  }
+
+  /** The next `n` matching requests have their connection reset before any answer. */
+  resetNext(n: number, match = /^\/v2\/.+/): void {
+    this.resets.push({ remaining: n, match });
+  }
+
+  /** Adds `ms` before forwarding each matching request (0 turns it off). */
+  setLatency(ms: number, match: RegExp = /./): void {
+    this.latencyMs = ms;
+    this.latencyMatch = match;
+  }
+
+  /** Answers 401 to every request whose Authorization equals `current` (null: anonymous) until it changes. */
+  rejectUntilCredentialsChange(current: string | null): void {
+    this.rejectedAuthorization = current;
+  }
+
+  clear(): void {
+    this.failures = [];
+    this.resets = [];
+    this.latencyMs = 0;
+    this.rejectedAuthorization = undefined;
+    this.requests.length = 0;
+  }
+
+  injectedCount(): number {
+    return this.requests.filter((r) => r.injected).length;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((r) => this.server.close(() => r()));
+  }
+
+  private take<T extends { remaining: number; match: RegExp }>(list: T[], path: string): T | undefined {
+    const hit = list.find((f) => f.remaining > 0 && f.match.test(path));
+    if (hit) hit.remaining -= 1;
+    return hit;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = req.url ?? '/';
+    const authorization = req.headers.authorization;
+    const record: ProxiedRequest = { method: req.method ?? 'GET', path, authorization, injected: null };
+    this.requests.push(record);
+    if (this.latencyMs > 0 && this.latencyMatch.test(path)) await new Promise((r) => setTimeout(r, this.latencyMs));
+    if (this.take(this.resets, path)) {
+      record.injected = 'reset';
+      req.socket.resetAndDestroy();
+      return;
+    }
+    const failure = this.take(this.failures, path);
+    if (failure) {
+      record.injected = String(failure.status);
+      req.resume();
+      res.writeHead(failure.status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ errors: [{ code: 'UNKNOWN', message: `injected ${failure.status}` }] }));
+      return;
+    }
+    if (this.rejectedAuthorization !== undefined && (authorization ?? null) === this.rejectedAuthorization && path !== '/v2/') {
+      record.injected = '401';
+      req.resume();
+      res.writeHead(401, {
+        'content-type': 'application/json',
+        'www-authenticate': 'Basic realm="mcp-host-test"',
+        'docker-distribution-api-version': 'registry/2.0',
+      });
+      res.end(JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'authentication required' }] }));
+      return;
+    }
+    const [host, port] = this.upstream.split(':');
+    const up = request(
+      { host, port: Number(port), method: req.method, path, headers: { ...req.headers, host: this.address } },
+      (ur) => {
+        res.writeHead(ur.statusCode ?? 502, ur.headers);
+        ur.pipe(res);
+      },
+    );
+    up.once('error', () => res.destroy());
+    req.pipe(up);
+  }
+}
