@@ -26,5 +26,5 @@ if ! command -v pnpm >/dev/null 2>&1; then
   npm install -g pnpm@9.15.9 >/dev/null
 fi
 
-pnpm install --frozen-lockfile --reporter=silent
+pnpm install --frozen-lockfile --reporter=append-only
 pnpm exec turbo run build --output-logs=errors-only
