@@ -17,11 +17,24 @@ import { collectEvents, waitFor, type EventCollector } from '@mcp-host/platform/
 import { BuildServiceModule } from '../src';
 import { call, readManifest, waitForBuild } from './support/build-helpers';
 import { engineEnv } from './support/engine-env';
-import { contextArchive, createGitRepo, rawTarWithEntry, SCRATCH_DOCKERFILE, type TestRepo } from './support/fixtures';
+import {
+  contextArchive,
+  createGitRepo,
+  rawTarWithEntry,
+  SCRATCH_DOCKERFILE,
+  type TestRepo,
+} from './support/fixtures';
 import { startHarness, type Harness } from './support/harness';
 import { createServiceApp, type ServiceApp } from '@mcp-host/platform';
 
-const TELEMETRY_KEYS = ['attempt', 'retry_limit', 'registry_endpoint', 'error_kind', 'auth_expired', 'platform'];
+const TELEMETRY_KEYS = [
+  'attempt',
+  'retry_limit',
+  'registry_endpoint',
+  'error_kind',
+  'auth_expired',
+  'platform',
+];
 
 let h: Harness;
 let repo: TestRepo;
@@ -66,7 +79,8 @@ async function registered(extra: Record<string, unknown> = {}): Promise<Server> 
     ...extra,
   });
   await waitFor(
-    async () => (await h.serviceDb.query<unknown[]>('SELECT 1 FROM servers WHERE id = $1', [server.id])).length > 0,
+    async () =>
+      (await h.serviceDb.query<unknown[]>('SELECT 1 FROM servers WHERE id = $1', [server.id])).length > 0,
     { timeoutMs: 15_000, what: 'the server in the projection' },
   );
   return server;
@@ -97,7 +111,12 @@ describe('a git-driven multi-arch build', () => {
   });
 
   it('when it runs for linux/amd64 and linux/arm64, then the registry holds a manifest list of both', async () => {
-    expect(run).toMatchObject({ status: 'succeeded', source_kind: 'git', source_revision: revision, error: null });
+    expect(run).toMatchObject({
+      status: 'succeeded',
+      source_kind: 'git',
+      source_revision: revision,
+      error: null,
+    });
     expect(run.platforms).toEqual(['linux/amd64', 'linux/arm64']);
     const repository = `happy/${server.name.toLowerCase()}`;
     const index = await readManifest(e.openRegistry, repository, revision);
@@ -105,7 +124,9 @@ describe('a git-driven multi-arch build', () => {
     expect(index.json.mediaType).toBe('application/vnd.oci.image.index.v1+json');
     expect(index.json.manifests?.map((m) => m.platform.architecture).sort()).toEqual(['amd64', 'arm64']);
     expect(index.digest).toBe(run.manifest_digest);
-    await expect(readManifest(e.openRegistry, repository, 'latest')).resolves.toMatchObject({ digest: index.digest });
+    await expect(readManifest(e.openRegistry, repository, 'latest')).resolves.toMatchObject({
+      digest: index.digest,
+    });
   });
 
   it('when it succeeds, then the ledger rows carry the digests the registry holds', async () => {
@@ -132,7 +153,9 @@ describe('a git-driven multi-arch build', () => {
     expect(artifact.platforms.map((p) => p.platform)).toEqual(['linux/amd64', 'linux/arm64']);
     for (const p of artifact.platforms) {
       expect(p.digest).toBe(byArch.get(p.platform));
-      expect(p.remote_image).toBe(`${e.openRegistry}/happy/${server.name.toLowerCase()}:${revision}-${p.platform.replace('/', '-')}`);
+      expect(p.remote_image).toBe(
+        `${e.openRegistry}/happy/${server.name.toLowerCase()}:${revision}-${p.platform.replace('/', '-')}`,
+      );
     }
     const rows = await h.serviceDb.query<{ platform: string; digest: string }[]>(
       'SELECT platform, digest FROM build_artifact_platforms WHERE artifact_run_id = $1 ORDER BY platform',
@@ -166,7 +189,9 @@ describe('a git-driven multi-arch build', () => {
 
     const published = await waitFor(
       () =>
-        telemetry.events.find((ev) => ev.payload.build_id === run.id && ev.payload.event === 'manifest_published'),
+        telemetry.events.find(
+          (ev) => ev.payload.build_id === run.id && ev.payload.event === 'manifest_published',
+        ),
       { timeoutMs: 15_000, what: 'manifest_published' },
     );
     expect(published.payload.details).toMatchObject({
@@ -179,7 +204,16 @@ describe('a git-driven multi-arch build', () => {
   it('when metrics are read over REST and from the topic, then every payload carries the telemetry contract keys', async () => {
     const rest = await metricsOf(server.id);
     const events = rest.map((m) => m.event);
-    for (const ev of ['build_started', 'auth_health_reported', 'tag_started', 'tag_succeeded', 'push_started', 'push_succeeded', 'manifest_published', 'build_succeeded']) {
+    for (const ev of [
+      'build_started',
+      'auth_health_reported',
+      'tag_started',
+      'tag_succeeded',
+      'push_started',
+      'push_succeeded',
+      'manifest_published',
+      'build_succeeded',
+    ]) {
       expect(events).toContain(ev);
     }
     for (const m of rest) {
@@ -192,7 +226,10 @@ describe('a git-driven multi-arch build', () => {
         `repository:happy/${server.name.toLowerCase()}:pull`,
       ]);
     }
-    const pushes = rest.filter((m) => m.event === 'push_succeeded').map((m) => m.details.platform).sort();
+    const pushes = rest
+      .filter((m) => m.event === 'push_succeeded')
+      .map((m) => m.details.platform)
+      .sort();
     expect(pushes).toEqual(['linux/amd64', 'linux/arm64']);
     // The topic carries the same payload, byte for byte what the gateway streams as SSE `data`.
     const onTopic = await waitFor(
@@ -216,17 +253,27 @@ describe('a git-driven multi-arch build', () => {
     const second = await build(server.id, { platforms: ['linux/amd64'] });
     expect(second.status).toBe('succeeded');
     const repository = `happy/${server.name.toLowerCase()}`;
-    await expect(readManifest(e.openRegistry, repository, `${revision}-linux-arm64`)).resolves.toMatchObject({ status: 404 });
-    await expect(readManifest(e.openRegistry, repository, `${rev2}-linux-amd64`)).resolves.toMatchObject({ status: 200 });
+    await expect(readManifest(e.openRegistry, repository, `${revision}-linux-arm64`)).resolves.toMatchObject({
+      status: 404,
+    });
+    await expect(readManifest(e.openRegistry, repository, `${rev2}-linux-amd64`)).resolves.toMatchObject({
+      status: 200,
+    });
     const single = await readManifest(e.openRegistry, repository, rev2);
     expect(single.digest).toBe(second.manifest_digest);
     const events = (await metricsOf(server.id)).filter((m) => m.build_id === second.id).map((m) => m.event);
     expect(events).toEqual(expect.arrayContaining(['manifest_prune_started', 'manifest_prune_succeeded']));
     expect(events).not.toContain('manifest_prune_failed');
-    const started = (await metricsOf(server.id)).find((m) => m.build_id === second.id && m.event === 'manifest_prune_started');
+    const started = (await metricsOf(server.id)).find(
+      (m) => m.build_id === second.id && m.event === 'manifest_prune_started',
+    );
     expect(started?.details).toMatchObject({ architectures: ['linux/arm64'], platform: 'linux/arm64' });
 
-    const page1 = await call<{ items: ArtifactRun[]; next_cursor: string | null }>(h.url, 'GET', `/api/servers/${server.id}/artifacts?limit=1`);
+    const page1 = await call<{ items: ArtifactRun[]; next_cursor: string | null }>(
+      h.url,
+      'GET',
+      `/api/servers/${server.id}/artifacts?limit=1`,
+    );
     expect(page1.body.items.map((a) => a.build_id)).toEqual([second.id]);
     const page2 = await call<{ items: ArtifactRun[]; next_cursor: string | null }>(
       h.url,
@@ -241,7 +288,10 @@ describe('a git-driven multi-arch build', () => {
 describe('an uploaded build context', () => {
   it('when a tarball is uploaded, then it is built and pushed without a ledger row', async () => {
     const server = await registered({ source_repository: null });
-    const archive = await contextArchive(e.root, { 'docker/Dockerfile': SCRATCH_DOCKERFILE, 'payload.txt': 'archive\n' });
+    const archive = await contextArchive(e.root, {
+      'docker/Dockerfile': SCRATCH_DOCKERFILE,
+      'payload.txt': 'archive\n',
+    });
     const run = await build(server.id, {
       context_archive: archive,
       dockerfile_path: 'docker/Dockerfile',
@@ -275,11 +325,18 @@ describe('bad input', () => {
 
   it('when the branch or the revision is missing, then 422 with git’s reason', async () => {
     const server = await registered();
-    const branch = await call<{ error: { code: string; message: string } }>(h.url, 'POST', `/api/servers/${server.id}/builds`, {
-      source_branch: 'no-such-branch',
-    });
+    const branch = await call<{ error: { code: string; message: string } }>(
+      h.url,
+      'POST',
+      `/api/servers/${server.id}/builds`,
+      {
+        source_branch: 'no-such-branch',
+      },
+    );
     expect(branch.status).toBe(422);
-    expect(branch.body.error.message).toMatch(/no-such-branch.*not found|Remote branch no-such-branch not found/);
+    expect(branch.body.error.message).toMatch(
+      /no-such-branch.*not found|Remote branch no-such-branch not found/,
+    );
     const rev = await call<{ error: { code: string } }>(h.url, 'POST', `/api/servers/${server.id}/builds`, {
       source_revision: 'deadbeefdeadbeefdeadbeefdeadbeefdeadbeef',
     });
@@ -294,19 +351,29 @@ describe('bad input', () => {
 
   it('when a platform is not supported, then 400 UNSUPPORTED_PLATFORM', async () => {
     const server = await registered();
-    const res = await call(h.url, 'POST', `/api/servers/${server.id}/builds`, { platforms: ['linux/amd64', 'windows/sparc'] });
+    const res = await call(h.url, 'POST', `/api/servers/${server.id}/builds`, {
+      platforms: ['linux/amd64', 'windows/sparc'],
+    });
     expect(res).toMatchObject({ status: 400, body: { error: { code: 'UNSUPPORTED_PLATFORM' } } });
   });
 
   it.each([
     ['a ../ path', () => Promise.resolve(rawTarWithEntry('../escape.txt', 'x'))],
     ['an absolute path', () => Promise.resolve(rawTarWithEntry('/etc/escape.txt', 'x'))],
-    ['a symlink outside the context', () => contextArchive(e.root, { Dockerfile: SCRATCH_DOCKERFILE }, { 'link': '../../etc/passwd' })],
-    ['an absolute symlink', () => contextArchive(e.root, { Dockerfile: SCRATCH_DOCKERFILE }, { 'abs': '/etc/passwd' })],
+    [
+      'a symlink outside the context',
+      () => contextArchive(e.root, { Dockerfile: SCRATCH_DOCKERFILE }, { link: '../../etc/passwd' }),
+    ],
+    [
+      'an absolute symlink',
+      () => contextArchive(e.root, { Dockerfile: SCRATCH_DOCKERFILE }, { abs: '/etc/passwd' }),
+    ],
   ])('when the tarball has %s, then 400 UNSAFE_ARCHIVE and nothing is extracted', async (_what, make) => {
     const server = await registered({ source_repository: null });
     const before = readdirSync(workdir);
-    const res = await call(h.url, 'POST', `/api/servers/${server.id}/builds`, { context_archive: await make() });
+    const res = await call(h.url, 'POST', `/api/servers/${server.id}/builds`, {
+      context_archive: await make(),
+    });
     expect(res).toMatchObject({ status: 400, body: { error: { code: 'UNSAFE_ARCHIVE' } } });
     expect(readdirSync(workdir)).toEqual(before);
   });
@@ -319,7 +386,11 @@ describe('no container engine', () => {
   beforeAll(async () => {
     down = await createServiceApp(
       BuildServiceModule.forRoot({
-        env: { ...h.env, DOCKER_HOST: `unix://${join(e.root, 'no-engine.sock')}`, EVENT_CONSUMER_ENABLED: 'false' },
+        env: {
+          ...h.env,
+          DOCKER_HOST: `unix://${join(e.root, 'no-engine.sock')}`,
+          EVENT_CONSUMER_ENABLED: 'false',
+        },
       }),
     );
     url = await down.listen(0, '127.0.0.1');
@@ -344,7 +415,9 @@ describe('no container engine', () => {
     expect(res.body.error.message).toContain(`DOCKER_HOST=unix://${join(e.root, 'no-engine.sock')}`);
     const run = await call<BuildRun>(url, 'GET', `/api/builds/${res.body.error.details.build_id}`);
     expect(run.body).toMatchObject({ status: 'failed', error_kind: 'engine_unavailable' });
-    const status = await h.serviceDb.query<{ status: string }[]>('SELECT status FROM servers WHERE id = $1', [server.id]);
+    const status = await h.serviceDb.query<{ status: string }[]>('SELECT status FROM servers WHERE id = $1', [
+      server.id,
+    ]);
     expect(status[0].status).toBe('error');
   });
 });

@@ -90,7 +90,10 @@ export class ArtifactRepository {
   }
 
   async findById(id: string): Promise<ArtifactRun | undefined> {
-    const rows = await this.dataSource.query<RunRow[]>(`SELECT ${RUN_COLUMNS} FROM build_artifact_runs WHERE id = $1`, [id]);
+    const rows = await this.dataSource.query<RunRow[]>(
+      `SELECT ${RUN_COLUMNS} FROM build_artifact_runs WHERE id = $1`,
+      [id],
+    );
     if (rows.length === 0) return undefined;
     return (await this.withPlatforms(rows))[0];
   }

@@ -21,7 +21,8 @@ export class ArtifactService {
 
   async get(id: string): Promise<ArtifactRun> {
     const run = await this.artifacts.findById(id);
-    if (!run) throw new ArtifactException(ArtifactErrorCode.ARTIFACT_NOT_FOUND, `No artifact run with id ${id}.`);
+    if (!run)
+      throw new ArtifactException(ArtifactErrorCode.ARTIFACT_NOT_FOUND, `No artifact run with id ${id}.`);
     const { completed_at_key: _k, ...rest } = run as ArtifactRun & { completed_at_key?: string };
     return rest;
   }
@@ -37,7 +38,9 @@ export class ArtifactService {
     return {
       items: page.map(({ completed_at_key: _k, ...r }) => r),
       next_cursor:
-        rows.length > q.limit ? Buffer.from(`${last.completed_at_key}|${last.id}`).toString('base64url') : null,
+        rows.length > q.limit
+          ? Buffer.from(`${last.completed_at_key}|${last.id}`).toString('base64url')
+          : null,
     };
   }
 }

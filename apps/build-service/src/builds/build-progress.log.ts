@@ -8,7 +8,12 @@ const MAX_BATCH = 200;
 
 export class BuildProgressLog {
   private sequence = 0;
-  private pending: { stream: 'stdout' | 'stderr' | 'system'; platform: string | null; line: string; logged_at: string }[] = [];
+  private pending: {
+    stream: 'stdout' | 'stderr' | 'system';
+    platform: string | null;
+    line: string;
+    logged_at: string;
+  }[] = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
 
@@ -20,7 +25,11 @@ export class BuildProgressLog {
     private readonly onError: (err: unknown) => void,
   ) {}
 
-  line(line: string, platform: string | null = null, stream: 'stdout' | 'stderr' | 'system' = 'stdout'): void {
+  line(
+    line: string,
+    platform: string | null = null,
+    stream: 'stdout' | 'stderr' | 'system' = 'stdout',
+  ): void {
     this.pending.push({ stream, platform, line: line.slice(0, 8000), logged_at: new Date().toISOString() });
     if (this.pending.length >= MAX_BATCH) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), FLUSH_MS);

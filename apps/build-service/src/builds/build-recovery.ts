@@ -31,9 +31,15 @@ export class BuildRecovery implements OnApplicationBootstrap, OnApplicationShutd
   onApplicationBootstrap(): void {
     const every = Math.max(1000, (this.config.BUILD_STALE_AFTER_SECONDS * 1000) / 2);
     this.timer = setInterval(() => {
-      this.running = this.sweep().then(() => undefined, (err: unknown) => this.logger.warn({ err }, 'stale build sweep failed'));
+      this.running = this.sweep().then(
+        () => undefined,
+        (err: unknown) => this.logger.warn({ err }, 'stale build sweep failed'),
+      );
     }, every);
-    this.running = this.sweep().then(() => undefined, (err: unknown) => this.logger.warn({ err }, 'stale build sweep failed'));
+    this.running = this.sweep().then(
+      () => undefined,
+      (err: unknown) => this.logger.warn({ err }, 'stale build sweep failed'),
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -146,9 +146,19 @@ export class BuildRunner implements BeforeApplicationShutdown {
     let stage: Stage = 'build';
     try {
       await this.builds.markRunning(job.buildId);
-      await this.telemetry.emit(base, 'build_started', { platform: allPlatforms, architectures: job.platforms });
+      await this.telemetry.emit(base, 'build_started', {
+        platform: allPlatforms,
+        architectures: job.platforms,
+      });
       this.logger.info(
-        { target: 'registry.push', server_id: job.serverId, build_id: job.buildId, registry_endpoint: job.target.endpoint, scopes: job.target.scopes, image: job.target.image },
+        {
+          target: 'registry.push',
+          server_id: job.serverId,
+          build_id: job.buildId,
+          registry_endpoint: job.target.endpoint,
+          scopes: job.target.scopes,
+          image: job.target.image,
+        },
         'registry push target derived',
       );
       progress.system(`Building ${job.target.image}:${job.tag} for ${job.platforms.join(', ')}`);
@@ -171,7 +181,9 @@ export class BuildRunner implements BeforeApplicationShutdown {
       await this.succeed(job, base, results, manifestDigest, progress);
     } catch (err) {
       const e =
-        err instanceof StageError ? err : new StageError(stage, classifyError(errorMessage(err)), errorMessage(err));
+        err instanceof StageError
+          ? err
+          : new StageError(stage, classifyError(errorMessage(err)), errorMessage(err));
       await progress.flush();
       await this.fail(job, base, e, progress);
     } finally {
@@ -179,7 +191,12 @@ export class BuildRunner implements BeforeApplicationShutdown {
     }
   }
 
-  private async buildPlatform(job: BuildJob, platform: string, localRef: string, progress: BuildProgressLog): Promise<void> {
+  private async buildPlatform(
+    job: BuildJob,
+    platform: string,
+    localRef: string,
+    progress: BuildProgressLog,
+  ): Promise<void> {
     const noCache = job.noCache || this.config.REGISTRY_BUILD_DISABLE_CACHE;
     const once = async (nc: boolean) => {
       try {
@@ -199,7 +216,11 @@ export class BuildRunner implements BeforeApplicationShutdown {
         );
       } catch (err) {
         const msg = errorMessage(err);
-        throw new StageError('build', classifyError(msg) === 'io' ? 'engine_unavailable' : 'build_failed', `${platform}: ${msg}`);
+        throw new StageError(
+          'build',
+          classifyError(msg) === 'io' ? 'engine_unavailable' : 'build_failed',
+          `${platform}: ${msg}`,
+        );
       }
     };
     await once(noCache);
@@ -207,7 +228,10 @@ export class BuildRunner implements BeforeApplicationShutdown {
     const got = await this.engine.architectureOf(localRef);
     if (got.architecture !== want.architecture && !noCache) {
       // Some engines (Podman 4) key the layer cache without the platform and hand back another architecture's image.
-      progress.system(`Cached image is ${got.os}/${got.architecture}, not ${platform}; rebuilding without cache`, platform);
+      progress.system(
+        `Cached image is ${got.os}/${got.architecture}, not ${platform}; rebuilding without cache`,
+        platform,
+      );
       await once(true);
     }
     progress.system(`Built ${localRef}`, platform);
@@ -256,7 +280,12 @@ export class BuildRunner implements BeforeApplicationShutdown {
       } catch (err) {
         // The push stream never opened: attempt 0, as the spec has it for pre-stream failures.
         const msg = `cannot read REGISTRY_AUTH_DOCKERCONFIG: ${errorMessage(err)}`;
-        await this.telemetry.emit(base, 'push_failed', { platform, attempt: 0, error_kind: 'credentials', error: msg });
+        await this.telemetry.emit(base, 'push_failed', {
+          platform,
+          attempt: 0,
+          error_kind: 'credentials',
+          error: msg,
+        });
         throw new StageError('auth', 'credentials', msg);
       }
       await this.telemetry.emit(base, 'push_started', { platform, attempt });
@@ -273,13 +302,20 @@ export class BuildRunner implements BeforeApplicationShutdown {
         await this.telemetry.emit(
           base,
           'push_succeeded',
-          { platform, attempt, ...(digest ? { digest } : {}), ...(retried ? { reason: 'succeeded_after_retry' } : {}) },
+          {
+            platform,
+            attempt,
+            ...(digest ? { digest } : {}),
+            ...(retried ? { reason: 'succeeded_after_retry' } : {}),
+          },
           retried ? 'registry push succeeded after retry' : undefined,
         );
         if (retried) progress.system(`registry push succeeded after retry (attempt ${attempt})`, platform);
         return digest;
       } catch (err) {
-        const msg = timeout.aborted ? `push timed out after ${this.config.REGISTRY_PUSH_TIMEOUT_SECONDS}s: ${errorMessage(err)}` : errorMessage(err);
+        const msg = timeout.aborted
+          ? `push timed out after ${this.config.REGISTRY_PUSH_TIMEOUT_SECONDS}s: ${errorMessage(err)}`
+          : errorMessage(err);
         const kind: PushErrorKind = timeout.aborted ? 'timeout' : classifyError(msg);
         await this.telemetry.emit(
           base,
@@ -303,7 +339,13 @@ export class BuildRunner implements BeforeApplicationShutdown {
           }
         }
         if (isTransient(kind) && attempt <= limit) {
-          await this.telemetry.emit(base, 'push_retry', { platform, attempt, reason: 'transient', error_kind: kind, error: msg });
+          await this.telemetry.emit(base, 'push_retry', {
+            platform,
+            attempt,
+            reason: 'transient',
+            error_kind: kind,
+            error: msg,
+          });
           await sleep(this.config.REGISTRY_PUSH_BACKOFF_MS * 2 ** (attempt - 1));
           continue;
         }
@@ -318,7 +360,8 @@ export class BuildRunner implements BeforeApplicationShutdown {
       try {
         return await fn();
       } catch (err) {
-        if (!isTransient(classifyError(errorMessage(err))) || attempt > this.config.REGISTRY_PUSH_RETRIES) throw err;
+        if (!isTransient(classifyError(errorMessage(err))) || attempt > this.config.REGISTRY_PUSH_RETRIES)
+          throw err;
         await sleep(this.config.REGISTRY_PUSH_BACKOFF_MS * 2 ** (attempt - 1));
       }
     }
@@ -361,7 +404,9 @@ export class BuildRunner implements BeforeApplicationShutdown {
           }),
         );
       }
-      const digest = await this.withRegistryRetry(() => this.registry.putManifest(job.target, job.tag, mediaType, body));
+      const digest = await this.withRegistryRetry(() =>
+        this.registry.putManifest(job.target, job.tag, mediaType, body),
+      );
       await this.withRegistryRetry(() => this.registry.putManifest(job.target, 'latest', mediaType, body));
       await this.telemetry.emit(base, 'manifest_published', {
         platform: allPlatforms,
@@ -400,7 +445,10 @@ export class BuildRunner implements BeforeApplicationShutdown {
     if (stale.length === 0) return;
     const architectures = [...new Set(stale.map((s) => s.platform))].sort();
     const fields = { platform: architectures.join(','), architectures };
-    await this.telemetry.emit(base, 'manifest_prune_started', { ...fields, reason: `${stale.length} manifest tags` });
+    await this.telemetry.emit(base, 'manifest_prune_started', {
+      ...fields,
+      reason: `${stale.length} manifest tags`,
+    });
     try {
       const digests = new Set<string>();
       for (const s of stale) {
@@ -408,11 +456,18 @@ export class BuildRunner implements BeforeApplicationShutdown {
         if (m) digests.add(m.digest);
       }
       for (const d of digests) await this.registry.deleteManifest(job.target, d);
-      await this.telemetry.emit(base, 'manifest_prune_succeeded', { ...fields, status: `pruned ${digests.size} manifests` });
+      await this.telemetry.emit(base, 'manifest_prune_succeeded', {
+        ...fields,
+        status: `pruned ${digests.size} manifests`,
+      });
       progress.system(`Pruned manifests of ${architectures.join(', ')}`);
     } catch (err) {
       const msg = errorMessage(err);
-      await this.telemetry.emit(base, 'manifest_prune_failed', { ...fields, error_kind: classifyError(msg), error: msg });
+      await this.telemetry.emit(base, 'manifest_prune_failed', {
+        ...fields,
+        error_kind: classifyError(msg),
+        error: msg,
+      });
       progress.line(`manifest prune failed: ${msg}`, null, 'stderr');
     }
   }
@@ -427,7 +482,12 @@ export class BuildRunner implements BeforeApplicationShutdown {
     const registryImage = `${job.target.image}:${job.tag}`;
     const outcomes = results.map((r) => r.outcome);
     const any = (k: keyof Omit<CredentialOutcome, 'credential_health_status'>) => outcomes.some((o) => o[k]);
-    const all = (k: keyof Omit<CredentialOutcome, 'credential_health_status'>) => outcomes.filter((o) => o[k === 'auth_refresh_succeeded' ? 'auth_refresh_attempted' : 'auth_rotation_attempted']).every((o) => o[k]);
+    const all = (k: keyof Omit<CredentialOutcome, 'credential_health_status'>) =>
+      outcomes
+        .filter(
+          (o) => o[k === 'auth_refresh_succeeded' ? 'auth_refresh_attempted' : 'auth_rotation_attempted'],
+        )
+        .every((o) => o[k]);
     const artifactId = job.sourceKind === 'git' ? randomUUID() : null;
     const completedAt = new Date();
     await this.dataSource.transaction(async (m) => {
@@ -494,9 +554,18 @@ export class BuildRunner implements BeforeApplicationShutdown {
     });
   }
 
-  private async fail(job: BuildJob, base: TelemetryBase, e: StageError, progress: BuildProgressLog): Promise<void> {
+  private async fail(
+    job: BuildJob,
+    base: TelemetryBase,
+    e: StageError,
+    progress: BuildProgressLog,
+  ): Promise<void> {
     await this.dataSource.transaction(async (m) => {
-      const row = await this.builds.markFailed(m, job.buildId, { stage: e.stage, error_kind: e.kind, error: e.message });
+      const row = await this.builds.markFailed(m, job.buildId, {
+        stage: e.stage,
+        error_kind: e.kind,
+        error: e.message,
+      });
       if (!row) return;
       await recordFailure(m, this.outbox, this.builds, this.telemetry, base, {
         buildId: job.buildId,
@@ -518,7 +587,15 @@ export async function recordFailure(
   builds: BuildRepository,
   telemetry: RegistryTelemetryService,
   base: TelemetryBase,
-  f: { buildId: string; serverId: string; stage: Stage; kind: string; message: string; platform: string; sequence: number },
+  f: {
+    buildId: string;
+    serverId: string;
+    stage: Stage;
+    kind: string;
+    message: string;
+    platform: string;
+    sequence: number;
+  },
 ): Promise<void> {
   const now = new Date().toISOString();
   await builds.setServerBuildStatus(m, f.serverId, f.buildId, 'error', f.message);
@@ -543,7 +620,13 @@ export async function recordFailure(
     m,
     base,
     'build_failed',
-    { platform: f.platform, error_kind: f.kind, error: f.message, reason: f.stage, auth_expired: f.kind === 'auth' },
+    {
+      platform: f.platform,
+      error_kind: f.kind,
+      error: f.message,
+      reason: f.stage,
+      auth_expired: f.kind === 'auth',
+    },
     f.stage === 'push' || f.stage === 'auth' ? 'registry push failed' : undefined,
   );
 }

@@ -1,6 +1,11 @@
 // /api/servers/:id/builds and /api/builds/:id: start a build (202), list a server's builds, fetch one.
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { cursorQuerySchema, limitQuerySchema, startBuildBodySchema, type StartBuildBody } from '@mcp-host/contracts';
+import {
+  cursorQuerySchema,
+  limitQuerySchema,
+  startBuildBodySchema,
+  type StartBuildBody,
+} from '@mcp-host/contracts';
 import { ApiException, ZodValidationPipe } from '@mcp-host/platform';
 import { z } from 'zod';
 import { BuildService } from './build.service';
@@ -16,7 +21,10 @@ export class BuildController {
 
   @Post('servers/:id/builds')
   @HttpCode(202)
-  start(@Param('id', uuid) id: string, @Body(new ZodValidationPipe(startBuildBodySchema)) body: StartBuildBody) {
+  start(
+    @Param('id', uuid) id: string,
+    @Body(new ZodValidationPipe(startBuildBodySchema)) body: StartBuildBody,
+  ) {
     return this.builds.start(id, body);
   }
 

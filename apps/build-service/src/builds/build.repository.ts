@@ -78,7 +78,11 @@ export class BuildRepository {
     return rows[0];
   }
 
-  async listByServer(f: { serverId: string; limit: number; before?: { startedAt: string; id: string } }): Promise<BuildRunRow[]> {
+  async listByServer(f: {
+    serverId: string;
+    limit: number;
+    before?: { startedAt: string; id: string };
+  }): Promise<BuildRunRow[]> {
     const params: unknown[] = [f.serverId];
     let where = 'server_id = $1';
     if (f.before) {
@@ -100,15 +104,17 @@ export class BuildRepository {
   }
 
   async setStage(id: string, stage: string): Promise<void> {
-    await this.dataSource.query(`UPDATE build_runs SET stage = $2, heartbeat_at = now() WHERE id = $1`, [id, stage]);
+    await this.dataSource.query(`UPDATE build_runs SET stage = $2, heartbeat_at = now() WHERE id = $1`, [
+      id,
+      stage,
+    ]);
   }
 
   async setRevision(id: string, revision: string | null, registryImage: string): Promise<void> {
-    await this.dataSource.query(`UPDATE build_runs SET source_revision = COALESCE($2, source_revision), registry_image = $3 WHERE id = $1`, [
-      id,
-      revision,
-      registryImage,
-    ]);
+    await this.dataSource.query(
+      `UPDATE build_runs SET source_revision = COALESCE($2, source_revision), registry_image = $3 WHERE id = $1`,
+      [id, revision, registryImage],
+    );
   }
 
   async heartbeat(ids: string[]): Promise<void> {
@@ -159,7 +165,13 @@ export class BuildRepository {
   }
 
   /** The build service's view of the server's status: `error` with the reason after a failed build. */
-  async setServerBuildStatus(m: EntityManager, serverId: string, buildId: string, status: string, reason: string | null): Promise<void> {
+  async setServerBuildStatus(
+    m: EntityManager,
+    serverId: string,
+    buildId: string,
+    status: string,
+    reason: string | null,
+  ): Promise<void> {
     await m.query(`UPDATE servers SET status = $3, status_reason = $4, last_build_id = $2 WHERE id = $1`, [
       serverId,
       buildId,

@@ -98,7 +98,10 @@ export class BuildService {
       }
       const dockerfilePath = resolve(contextDir, dockerfile);
       const rel = relative(contextDir, dockerfilePath);
-      const isFile = await stat(dockerfilePath).then((s) => s.isFile(), () => false);
+      const isFile = await stat(dockerfilePath).then(
+        (s) => s.isFile(),
+        () => false,
+      );
       if (rel.startsWith('..') || !isFile) {
         throw new BuildException(
           BuildErrorCode.DOCKERFILE_NOT_FOUND,
@@ -200,7 +203,11 @@ export class BuildService {
         requested_by: null,
         started_at: new Date(r.started_at).toISOString(),
       });
-      await this.builds.markFailed(m, buildId, { stage: 'build', error_kind: 'engine_unavailable', error: message });
+      await this.builds.markFailed(m, buildId, {
+        stage: 'build',
+        error_kind: 'engine_unavailable',
+        error: message,
+      });
       await recordFailure(
         m,
         this.outbox,
@@ -214,10 +221,21 @@ export class BuildService {
           image: f.image,
           scopes: f.scopes,
         },
-        { buildId, serverId, stage: 'build', kind: 'engine_unavailable', message, platform: f.platforms.join(','), sequence: 0 },
+        {
+          buildId,
+          serverId,
+          stage: 'build',
+          kind: 'engine_unavailable',
+          message,
+          platform: f.platforms.join(','),
+          sequence: 0,
+        },
       );
     });
-    throw new BuildException(BuildErrorCode.ENGINE_UNAVAILABLE, message, { build_id: buildId, docker_host: this.config.DOCKER_HOST });
+    throw new BuildException(BuildErrorCode.ENGINE_UNAVAILABLE, message, {
+      build_id: buildId,
+      docker_host: this.config.DOCKER_HOST,
+    });
   }
 
   async get(id: string): Promise<BuildRun> {
@@ -226,7 +244,10 @@ export class BuildService {
     return toBuildRun(row);
   }
 
-  async list(serverId: string, q: { limit: number; cursor?: string }): Promise<{ items: BuildRun[]; next_cursor: string | null }> {
+  async list(
+    serverId: string,
+    q: { limit: number; cursor?: string },
+  ): Promise<{ items: BuildRun[]; next_cursor: string | null }> {
     let before: { startedAt: string; id: string } | undefined;
     if (q.cursor) {
       const [startedAt, id, extra] = Buffer.from(q.cursor, 'base64url').toString('utf8').split('|');
@@ -243,7 +264,8 @@ export class BuildService {
     const last = page[page.length - 1];
     return {
       items: page.map(toBuildRun),
-      next_cursor: rows.length > q.limit ? Buffer.from(`${last.started_at_key}|${last.id}`).toString('base64url') : null,
+      next_cursor:
+        rows.length > q.limit ? Buffer.from(`${last.started_at_key}|${last.id}`).toString('base64url') : null,
     };
   }
 }

@@ -17,7 +17,10 @@ export const buildConfigShape = {
   REGISTRY_URL: z
     .string()
     .default('127.0.0.1:5000/mcp-host')
-    .refine((v) => REGISTRY_URL_PATTERN.test(v), 'must be host[:port]/namespace in lower case, e.g. registry.local:5000/mcp')
+    .refine(
+      (v) => REGISTRY_URL_PATTERN.test(v),
+      'must be host[:port]/namespace in lower case, e.g. registry.local:5000/mcp',
+    )
     .describe('Registry and namespace images are pushed to: `<REGISTRY_URL>/<server name>`.'),
   REGISTRY_INSECURE: envBoolean(false).describe(
     'Talk plain HTTP to the registry API (loopback and test registries); HTTPS otherwise.',
@@ -34,14 +37,18 @@ export const buildConfigShape = {
   REGISTRY_BUILD_PARALLELISM: envInt(0, 0, 64).describe(
     'Per-architecture builds run at once; 0 means the CPU count capped at the number of targets.',
   ),
-  REGISTRY_BUILD_DISABLE_CACHE: envBoolean(false).describe('Disable layer cache reuse (nocache) for every build.'),
+  REGISTRY_BUILD_DISABLE_CACHE: envBoolean(false).describe(
+    'Disable layer cache reuse (nocache) for every build.',
+  ),
   REGISTRY_BUILD_CACHE_FROM: envList([]).describe('Comma-separated cache images passed as cache-from.'),
   REGISTRY_PUSH_RETRIES: envInt(3, 0, 20).describe(
     'Retries of a push after a transient fault (I/O, reset, timeout, 5xx) or a credential refresh.',
   ),
   REGISTRY_PUSH_BACKOFF_MS: envInt(500, 0, 60000).describe('First retry delay; doubles per attempt.'),
   REGISTRY_PUSH_TIMEOUT_SECONDS: envInt(600, 1, 86400).describe('Longest one push attempt may take.'),
-  REGISTRY_AUTH_DOCKERCONFIG: optionalText().describe('Path to the dockerconfigjson with the registry credentials.'),
+  REGISTRY_AUTH_DOCKERCONFIG: optionalText().describe(
+    'Path to the dockerconfigjson with the registry credentials.',
+  ),
   REGISTRY_AUTH_MAX_AGE_SECONDS: envInt(86400, 1).describe(
     'Age of the dockerconfigjson after which credentials are reported expired.',
   ),
@@ -54,7 +61,9 @@ export const buildConfigShape = {
   REGISTRY_AUTH_ROTATE_COMMAND: optionalText().describe(
     'Shell command for proactive rotation; defaults to REGISTRY_AUTH_REFRESH_COMMAND.',
   ),
-  REGISTRY_AUTH_COMMAND_TIMEOUT_SECONDS: envInt(120, 1, 3600).describe('Longest a refresh/rotate command may run.'),
+  REGISTRY_AUTH_COMMAND_TIMEOUT_SECONDS: envInt(120, 1, 3600).describe(
+    'Longest a refresh/rotate command may run.',
+  ),
   K8S_REGISTRY_SECRET_NAME: optionalText().describe(
     'Kubernetes pull secret patched with the dockerconfigjson after a refresh or rotation.',
   ),
@@ -75,6 +84,7 @@ export const buildConfigShape = {
 export type BuildConfig = PlatformConfig & z.infer<z.ZodObject<typeof buildConfigShape>>;
 
 export function buildParallelism(config: BuildConfig, targets: number): number {
-  const cap = config.REGISTRY_BUILD_PARALLELISM > 0 ? config.REGISTRY_BUILD_PARALLELISM : availableParallelism();
+  const cap =
+    config.REGISTRY_BUILD_PARALLELISM > 0 ? config.REGISTRY_BUILD_PARALLELISM : availableParallelism();
   return Math.max(1, Math.min(cap, targets));
 }

@@ -103,7 +103,11 @@ export class CredentialService {
   }
 
   /** The probe before a push: reports health, then rotates (or says why not) when the probe recommends it. */
-  async beforePush(base: TelemetryBase, platform: string, outcome: CredentialOutcome): Promise<CredentialHealth> {
+  async beforePush(
+    base: TelemetryBase,
+    platform: string,
+    outcome: CredentialOutcome,
+  ): Promise<CredentialHealth> {
     return this.serialised(async () => {
       let health = await this.health();
       await this.telemetry.emit(base, 'auth_health_reported', {
@@ -124,14 +128,25 @@ export class CredentialService {
       };
       const command = this.rotateCommand;
       if (!command) {
-        await this.telemetry.emit(base, 'auth_rotation_skipped', { ...fields, reason: 'no_rotation_command' });
+        await this.telemetry.emit(base, 'auth_rotation_skipped', {
+          ...fields,
+          reason: 'no_rotation_command',
+        });
         return health;
       }
       outcome.auth_rotation_attempted = true;
       await this.telemetry.emit(base, 'auth_rotation_started', fields);
-      const res = await runCredentialCommand(command, this.commandEnv(base, 'rotate'), this.config.REGISTRY_AUTH_COMMAND_TIMEOUT_SECONDS);
+      const res = await runCredentialCommand(
+        command,
+        this.commandEnv(base, 'rotate'),
+        this.config.REGISTRY_AUTH_COMMAND_TIMEOUT_SECONDS,
+      );
       if (!res.ok) {
-        await this.telemetry.emit(base, 'auth_rotation_failed', { ...fields, error_kind: 'rotation_command', error: res.error });
+        await this.telemetry.emit(base, 'auth_rotation_failed', {
+          ...fields,
+          error_kind: 'rotation_command',
+          error: res.error,
+        });
         return health;
       }
       health = await this.health();
@@ -168,7 +183,11 @@ export class CredentialService {
       outcome.auth_refresh_attempted = true;
       const fields = { platform, attempt, auth_expired: true, error_kind: 'auth', error: triggeringError };
       await this.telemetry.emit(base, 'auth_refresh_started', fields);
-      const res = await runCredentialCommand(command, this.commandEnv(base, 'refresh'), this.config.REGISTRY_AUTH_COMMAND_TIMEOUT_SECONDS);
+      const res = await runCredentialCommand(
+        command,
+        this.commandEnv(base, 'refresh'),
+        this.config.REGISTRY_AUTH_COMMAND_TIMEOUT_SECONDS,
+      );
       if (!res.ok) {
         await this.telemetry.emit(base, 'auth_refresh_failed', { ...fields, reason: res.error });
         return false;

@@ -13,10 +13,20 @@ interface DockerConfigJson {
 
 /** The `auths` key forms a registry host may be stored under. */
 function candidates(host: string): string[] {
-  return [host, `https://${host}`, `http://${host}`, `https://${host}/v1/`, `http://${host}/v2/`, `https://${host}/v2/`];
+  return [
+    host,
+    `https://${host}`,
+    `http://${host}`,
+    `https://${host}/v1/`,
+    `http://${host}/v2/`,
+    `https://${host}/v2/`,
+  ];
 }
 
-export async function readCredentials(path: string | undefined, host: string): Promise<RegistryCredentials | undefined> {
+export async function readCredentials(
+  path: string | undefined,
+  host: string,
+): Promise<RegistryCredentials | undefined> {
   if (!path) return undefined;
   const raw = JSON.parse(await readFile(path, 'utf8')) as DockerConfigJson;
   for (const key of candidates(host)) {

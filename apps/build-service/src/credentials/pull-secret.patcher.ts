@@ -34,7 +34,10 @@ export class PullSecretPatcher {
     await api.patchNamespacedSecret(
       name,
       namespace,
-      { type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': dockerconfig.toString('base64') } },
+      {
+        type: 'kubernetes.io/dockerconfigjson',
+        data: { '.dockerconfigjson': dockerconfig.toString('base64') },
+      },
       undefined,
       undefined,
       'mcp-host-build-service',

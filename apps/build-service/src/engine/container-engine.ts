@@ -75,7 +75,9 @@ export class ContainerEngine {
   }
 
   async architectureOf(ref: string): Promise<{ os: string; architecture: string; variant?: string }> {
-    const info = (await this.docker.getImage(ref).inspect()) as Docker.ImageInspectInfo & { Variant?: string };
+    const info = (await this.docker.getImage(ref).inspect()) as Docker.ImageInspectInfo & {
+      Variant?: string;
+    };
     return { os: info.Os, architecture: info.Architecture, variant: info.Variant || undefined };
   }
 
@@ -99,7 +101,8 @@ export class ContainerEngine {
       ...(auth ? { authconfig: auth } : { authconfig: { serveraddress: repo.split('/')[0] } }),
       abortSignal: signal,
     } as Docker.ImagePushOptions)) as Readable;
-    const onAbort = () => stream.destroy(new EngineError(`push timed out after ${this.config.REGISTRY_PUSH_TIMEOUT_SECONDS}s`));
+    const onAbort = () =>
+      stream.destroy(new EngineError(`push timed out after ${this.config.REGISTRY_PUSH_TIMEOUT_SECONDS}s`));
     signal.addEventListener('abort', onAbort, { once: true });
     try {
       const items = await this.follow(stream, onLine);

@@ -11,12 +11,21 @@ export type PushErrorKind =
   | 'unknown';
 
 const RULES: ReadonlyArray<[RegExp, PushErrorKind]> = [
-  [/\b(401|unauthorized|authentication required|unauthenticated|invalid username\/password|no basic auth credentials)\b/i, 'auth'],
+  [
+    /\b(401|unauthorized|authentication required|unauthenticated|invalid username\/password|no basic auth credentials)\b/i,
+    'auth',
+  ],
   [/\b(403|denied|forbidden)\b/i, 'denied'],
   [/\b(5\d\d)\b|internal server error|bad gateway|service unavailable|gateway timeout/i, 'http_5xx'],
-  [/connection reset|ECONNRESET|socket hang up|broken pipe|EPIPE|unexpected EOF|\bEOF\b/i, 'connection_reset'],
+  [
+    /connection reset|ECONNRESET|socket hang up|broken pipe|EPIPE|unexpected EOF|\bEOF\b/i,
+    'connection_reset',
+  ],
   [/timed? ?out|timeout|deadline exceeded|ETIMEDOUT/i, 'timeout'],
-  [/connection refused|ECONNREFUSED|no such host|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|i\/o|dial tcp|network/i, 'io'],
+  [
+    /connection refused|ECONNREFUSED|no such host|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|i\/o|dial tcp|network/i,
+    'io',
+  ],
   [/\b404\b|not found|manifest unknown|name unknown/i, 'not_found'],
 ];
 

@@ -29,7 +29,9 @@ export class CreateBuildsAndArtifacts1763900002000 implements MigrationInterface
         heartbeat_at timestamptz NOT NULL DEFAULT now()
       )`);
     await q.query('CREATE INDEX build_runs_server_keyset_idx ON build_runs (server_id, started_at, id)');
-    await q.query(`CREATE INDEX build_runs_active_idx ON build_runs (heartbeat_at) WHERE status IN ('queued', 'running')`);
+    await q.query(
+      `CREATE INDEX build_runs_active_idx ON build_runs (heartbeat_at) WHERE status IN ('queued', 'running')`,
+    );
     await q.query('ALTER TABLE servers ADD COLUMN last_build_id uuid, ADD COLUMN status_reason text');
 
     await q.query(`

@@ -64,13 +64,19 @@ export class RegistryClient {
   async getManifest(t: RegistryTarget, reference: string): Promise<FetchedManifest | undefined> {
     const res = await this.send(t, 'GET', `/manifests/${reference}`, { accept: MANIFEST_TYPES.join(', ') });
     if (res.status === 404) return undefined;
-    if (res.status !== 200) throw new RegistryHttpError(res.status, `GET manifest ${reference}: ${res.status} ${res.text()}`);
+    if (res.status !== 200)
+      throw new RegistryHttpError(res.status, `GET manifest ${reference}: ${res.status} ${res.text()}`);
     const body = res.body;
     const mediaType =
       (JSON.parse(body.toString('utf8')) as { mediaType?: string }).mediaType ??
       (res.headers['content-type'] as string | undefined) ??
       MANIFEST_TYPES[3];
-    return { digest: (res.headers['docker-content-digest'] as string | undefined) ?? sha256(body), mediaType, size: body.length, body };
+    return {
+      digest: (res.headers['docker-content-digest'] as string | undefined) ?? sha256(body),
+      mediaType,
+      size: body.length,
+      body,
+    };
   }
 
   /** PUTs a manifest under a tag and returns its digest. */
@@ -102,7 +108,12 @@ export class RegistryClient {
     path: string,
     headers: Record<string, string>,
     body?: Buffer,
-  ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer; text(): string }> {
+  ): Promise<{
+    status: number;
+    headers: Record<string, string | string[] | undefined>;
+    body: Buffer;
+    text(): string;
+  }> {
     const scope = `repository:${t.repository}:${method === 'GET' || method === 'HEAD' ? 'pull' : method === 'DELETE' ? 'delete,pull' : 'push,pull'}`;
     const tokenKey = `${t.endpoint} ${scope}`;
     const once = async (authorization: string | undefined) => {
@@ -137,13 +148,18 @@ export class RegistryClient {
     return creds ? basic(creds) : undefined;
   }
 
-  private async fetchToken(c: Challenge, scope: string, creds: RegistryCredentials | undefined): Promise<string> {
+  private async fetchToken(
+    c: Challenge,
+    scope: string,
+    creds: RegistryCredentials | undefined,
+  ): Promise<string> {
     const url = new URL(c.params.realm);
     if (c.params.service) url.searchParams.set('service', c.params.service);
     url.searchParams.set('scope', c.params.scope ?? scope);
     const res = await request(url, { method: 'GET', headers: creds ? { authorization: basic(creds) } : {} });
     const text = await res.body.text();
-    if (res.statusCode !== 200) throw new RegistryHttpError(res.statusCode, `token endpoint: ${res.statusCode} ${text}`);
+    if (res.statusCode !== 200)
+      throw new RegistryHttpError(res.statusCode, `token endpoint: ${res.statusCode} ${text}`);
     const json = JSON.parse(text) as { token?: string; access_token?: string };
     const token = json.token ?? json.access_token;
     if (!token) throw new RegistryHttpError(500, 'token endpoint returned no token');

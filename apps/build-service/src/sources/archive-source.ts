@@ -22,11 +22,13 @@ export function unsafeEntryReason(e: { path: string; type: string; linkpath?: st
   if (e.type === 'SymbolicLink') {
     const target = (e.linkpath ?? '').replace(/\\/g, '/');
     if (posix.isAbsolute(target)) return `${e.path}: symbolic link to absolute path ${target}`;
-    if (!inside(posix.join(posix.dirname(path), target))) return `${e.path}: symbolic link leads outside the context (${target})`;
+    if (!inside(posix.join(posix.dirname(path), target)))
+      return `${e.path}: symbolic link leads outside the context (${target})`;
   }
   if (e.type === 'Link') {
     const target = (e.linkpath ?? '').replace(/\\/g, '/');
-    if (posix.isAbsolute(target) || !inside(target)) return `${e.path}: hard link leads outside the context (${target})`;
+    if (posix.isAbsolute(target) || !inside(target))
+      return `${e.path}: hard link leads outside the context (${target})`;
   }
   return undefined;
 }
@@ -49,14 +51,28 @@ export async function extractArchive(archive: Buffer, dir: string): Promise<void
       }),
     );
   } catch (err) {
-    throw new BuildException(BuildErrorCode.INVALID_ARCHIVE, `The build context is not a readable tar archive: ${(err as Error).message}`);
+    throw new BuildException(
+      BuildErrorCode.INVALID_ARCHIVE,
+      `The build context is not a readable tar archive: ${(err as Error).message}`,
+    );
   }
-  if (entries === 0) throw new BuildException(BuildErrorCode.INVALID_ARCHIVE, 'The build context archive is empty or not a tar archive.');
+  if (entries === 0)
+    throw new BuildException(
+      BuildErrorCode.INVALID_ARCHIVE,
+      'The build context archive is empty or not a tar archive.',
+    );
   if (problems.length > 0) {
-    throw new BuildException(BuildErrorCode.UNSAFE_ARCHIVE, `The build context archive has entries outside the context: ${problems.slice(0, 5).join('; ')}`, {
-      entries: problems,
-    });
+    throw new BuildException(
+      BuildErrorCode.UNSAFE_ARCHIVE,
+      `The build context archive has entries outside the context: ${problems.slice(0, 5).join('; ')}`,
+      {
+        entries: problems,
+      },
+    );
   }
   await mkdir(dir, { recursive: true });
-  await pipeline(Readable.from(archive), tar.x({ cwd: dir, strict: true, preservePaths: false, noChmod: false }));
+  await pipeline(
+    Readable.from(archive),
+    tar.x({ cwd: dir, strict: true, preservePaths: false, noChmod: false }),
+  );
 }

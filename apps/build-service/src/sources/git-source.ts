@@ -2,7 +2,11 @@
 import { spawn } from 'node:child_process';
 import { BuildErrorCode, BuildException } from './build-source.exception';
 
-function git(args: string[], cwd: string | undefined, timeoutSeconds: number): Promise<{ code: number; stdout: string; stderr: string }> {
+function git(
+  args: string[],
+  cwd: string | undefined,
+  timeoutSeconds: number,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn('git', args, {
       cwd,
@@ -42,7 +46,18 @@ export async function cloneSource(
   timeoutSeconds: number,
 ): Promise<string> {
   const clone = await git(
-    ['clone', '--quiet', '--no-tags', '--single-branch', '--branch', o.branch, ...(o.revision ? [] : ['--depth', '1']), '--', o.repository, o.dir],
+    [
+      'clone',
+      '--quiet',
+      '--no-tags',
+      '--single-branch',
+      '--branch',
+      o.branch,
+      ...(o.revision ? [] : ['--depth', '1']),
+      '--',
+      o.repository,
+      o.dir,
+    ],
     undefined,
     timeoutSeconds,
   );
@@ -54,7 +69,11 @@ export async function cloneSource(
     );
   }
   if (o.revision) {
-    const checkout = await git(['-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--detach', `${o.revision}^{commit}`, '--'], o.dir, timeoutSeconds);
+    const checkout = await git(
+      ['-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--detach', `${o.revision}^{commit}`, '--'],
+      o.dir,
+      timeoutSeconds,
+    );
     if (checkout.code !== 0) {
       throw new BuildException(
         BuildErrorCode.GIT_SOURCE_UNAVAILABLE,

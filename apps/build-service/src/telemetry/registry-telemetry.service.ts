@@ -115,7 +115,13 @@ export class RegistryTelemetryService {
       target: REGISTRY_TELEMETRY_TARGET,
     };
     const id = randomUUID();
-    const row = await this.metrics.insert(m, { id, server_id: base.server_id, build_id: base.build_id, event, details });
+    const row = await this.metrics.insert(m, {
+      id,
+      server_id: base.server_id,
+      build_id: base.build_id,
+      event,
+      details,
+    });
     await this.outbox.publish(
       m,
       'build.telemetry',

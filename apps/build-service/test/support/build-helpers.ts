@@ -58,7 +58,9 @@ export async function readManifest(
   const res = await request(`http://${registry}/v2/${repository}/manifests/${reference}`, {
     headers: {
       accept: ACCEPT,
-      ...(auth ? { authorization: `Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString('base64')}` } : {}),
+      ...(auth
+        ? { authorization: `Basic ${Buffer.from(`${auth.user}:${auth.password}`).toString('base64')}` }
+        : {}),
     },
   });
   const text = await res.body.text();
@@ -70,5 +72,7 @@ export async function readManifest(
 }
 
 export function dockerConfig(registry: string, user: string, password: string): string {
-  return JSON.stringify({ auths: { [registry]: { auth: Buffer.from(`${user}:${password}`).toString('base64') } } });
+  return JSON.stringify({
+    auths: { [registry]: { auth: Buffer.from(`${user}:${password}`).toString('base64') } },
+  });
 }

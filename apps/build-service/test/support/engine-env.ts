@@ -20,6 +20,9 @@ export const ENGINE_ENV_VAR = 'MCP_BUILD_TEST_ENGINE_ENV';
 
 export function engineEnv(): EngineEnv {
   const path = process.env[ENGINE_ENV_VAR];
-  if (!path) throw new Error('The build-service test engine is not running: run the tests through jest (global-setup).');
+  if (!path)
+    throw new Error(
+      'The build-service test engine is not running: run the tests through jest (global-setup).',
+    );
   return JSON.parse(readFileSync(path, 'utf8')) as EngineEnv;
 }

@@ -19,6 +19,7 @@ export class FaultProxy {
   /** While set, requests carrying this Authorization (or none) get 401 with the upstream's challenge. */
   private rejectedAuthorization: string | null | undefined;
   private server!: Server;
+  private readonly delays = new Set<NodeJS.Timeout>();
   address = '';
 
   constructor(private upstream: string) {}
@@ -70,6 +71,8 @@ export class FaultProxy {
   }
 
   async stop(): Promise<void> {
+    for (const t of this.delays) clearTimeout(t);
+    this.delays.clear();
     this.server.closeAllConnections();
     await new Promise<void>((r) => this.server.close(() => r()));
   }
@@ -85,7 +88,15 @@ export class FaultProxy {
     const authorization = req.headers.authorization;
     const record: ProxiedRequest = { method: req.method ?? 'GET', path, authorization, injected: null };
     this.requests.push(record);
-    if (this.latencyMs > 0 && this.latencyMatch.test(path)) await new Promise((r) => setTimeout(r, this.latencyMs));
+    if (this.latencyMs > 0 && this.latencyMatch.test(path)) {
+      await new Promise<void>((r) => {
+        const t = setTimeout(() => {
+          this.delays.delete(t);
+          r();
+        }, this.latencyMs);
+        this.delays.add(t);
+      });
+    }
     if (this.take(this.resets, path)) {
       record.injected = 'reset';
       req.socket.resetAndDestroy();
@@ -99,7 +110,11 @@ export class FaultProxy {
       res.end(JSON.stringify({ errors: [{ code: 'UNKNOWN', message: `injected ${failure.status}` }] }));
       return;
     }
-    if (this.rejectedAuthorization !== undefined && (authorization ?? null) === this.rejectedAuthorization && path !== '/v2/') {
+    if (
+      this.rejectedAuthorization !== undefined &&
+      (authorization ?? null) === this.rejectedAuthorization &&
+      path !== '/v2/'
+    ) {
       record.injected = '401';
       req.resume();
       res.writeHead(401, {

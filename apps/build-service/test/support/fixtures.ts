@@ -4,12 +4,19 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import * as tar from 'tar';
 
-export const SCRATCH_DOCKERFILE = 'FROM scratch\nARG GREETING=hello\nCOPY payload.txt /payload.txt\nLABEL org.mcp-host.test=true\n';
+export const SCRATCH_DOCKERFILE =
+  'FROM scratch\nARG GREETING=hello\nCOPY payload.txt /payload.txt\nLABEL org.mcp-host.test=true\n';
 
 function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', args, {
     cwd,
-    env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.invalid', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.invalid' },
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 't',
+      GIT_AUTHOR_EMAIL: 't@example.invalid',
+      GIT_COMMITTER_NAME: 't',
+      GIT_COMMITTER_EMAIL: 't@example.invalid',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
     .toString()
@@ -22,7 +29,10 @@ export interface TestRepo {
   commit(content: string, branch?: string): string;
 }
 
-export function createGitRepo(root: string, files: Record<string, string> = { Dockerfile: SCRATCH_DOCKERFILE }): TestRepo {
+export function createGitRepo(
+  root: string,
+  files: Record<string, string> = { Dockerfile: SCRATCH_DOCKERFILE },
+): TestRepo {
   const path = mkdtempSync(join(root, 'repo-'));
   git(path, 'init', '--quiet', '-b', 'main');
   for (const [name, content] of Object.entries(files)) {
@@ -57,7 +67,10 @@ export async function contextArchive(
   }
   for (const [name, target] of Object.entries(symlinks)) symlinkSync(target, join(dir, name));
   const chunks: Buffer[] = [];
-  const stream = tar.c({ cwd: dir, gzip: true, portable: true }, [...Object.keys(files), ...Object.keys(symlinks)]);
+  const stream = tar.c({ cwd: dir, gzip: true, portable: true }, [
+    ...Object.keys(files),
+    ...Object.keys(symlinks),
+  ]);
   for await (const c of stream as AsyncIterable<Buffer>) chunks.push(c);
   rmSync(dir, { recursive: true, force: true });
   return Buffer.concat(chunks).toString('base64');

@@ -45,17 +45,27 @@ function probe(opts: { socketPath?: string; port?: number; path: string }): Prom
   });
 }
 
-async function until(what: string, fn: () => Promise<boolean>, child: ChildProcess, log: string[]): Promise<void> {
+async function until(
+  what: string,
+  fn: () => Promise<boolean>,
+  child: ChildProcess,
+  log: string[],
+): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}: ${log.join('').slice(-2000)}`);
+    if (child.exitCode !== null)
+      throw new Error(`${what} exited with ${child.exitCode}: ${log.join('').slice(-2000)}`);
     if (await fn()) return;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${what} did not start within 30s: ${log.join('').slice(-2000)}`);
 }
 
-function startProcess(cmd: string, args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; log: string[] } {
+function startProcess(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): { child: ChildProcess; log: string[] } {
   const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const log: string[] = [];
   const keep = (b: Buffer) => {
@@ -122,10 +132,26 @@ export default async function globalSetup(): Promise<void> {
   mkdirSync(join(root, 'tmp'), { recursive: true });
   const { child, log } = startProcess(
     'podman',
-    ['--root', join(root, 'storage'), '--runroot', join(root, 'run'), '--storage-driver', 'vfs', 'system', 'service', '--time=0', `unix://${socket}`],
+    [
+      '--root',
+      join(root, 'storage'),
+      '--runroot',
+      join(root, 'run'),
+      '--storage-driver',
+      'vfs',
+      'system',
+      'service',
+      '--time=0',
+      `unix://${socket}`,
+    ],
     podmanEnv,
   );
-  await until('podman system service', async () => (await probe({ socketPath: socket, path: '/_ping' })) === 200, child, log);
+  await until(
+    'podman system service',
+    async () => (await probe({ socketPath: socket, path: '/_ping' })) === 200,
+    child,
+    log,
+  );
 
   const env: EngineEnv = {
     dockerHost: `unix://${socket}`,

@@ -42,7 +42,10 @@ export class KubernetesStandIn {
         const m = /^\/api\/v1\/namespaces\/([^/]+)\/secrets\/([^/?]+)/.exec(req.url ?? '');
         if (req.method === 'PATCH' && m) {
           const key = `${m[1]}/${m[2]}`;
-          const data = { ...(k.secrets.get(key) ?? {}), ...((body as { data?: Record<string, string> })?.data ?? {}) };
+          const data = {
+            ...(k.secrets.get(key) ?? {}),
+            ...((body as { data?: Record<string, string> })?.data ?? {}),
+          };
           k.secrets.set(key, data);
           res.writeHead(200, { 'content-type': 'application/json' });
           res.end(
@@ -57,7 +60,15 @@ export class KubernetesStandIn {
           return;
         }
         res.writeHead(404, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404 }));
+        res.end(
+          JSON.stringify({
+            kind: 'Status',
+            apiVersion: 'v1',
+            status: 'Failure',
+            reason: 'NotFound',
+            code: 404,
+          }),
+        );
       });
     });
     await new Promise<void>((r) => k.server.listen(0, '127.0.0.1', r));
