@@ -2,6 +2,13 @@
 import { z } from 'zod';
 import { envInt, type BaseConfig } from '@mcp-host/platform';
 
+const optionalUrl = (what: string) =>
+  z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || URL.canParse(v), 'must be a URL')
+    .describe(what);
+
 const upstreamUrl = (port: number, service: string) =>
   z
     .string()
@@ -31,6 +38,56 @@ export const gatewayConfigShape = {
   GATEWAY_UPSTREAM_TIMEOUT_MS: envInt(30_000, 100, 3_600_000).describe(
     'Longest wait for an upstream to answer (headers) or to send the next body chunk; beyond it, 504.',
   ),
+  GATEWAY_TOKEN_CACHE_MS: envInt(5_000, 0, 300_000).describe(
+    'How long a verified API token is trusted without asking the database again; a revocation through this gateway takes effect at once, through another replica within this time. 0 turns the cache off.',
+  ),
+  SSE_HEARTBEAT_MS: envInt(15_000, 50, 3_600_000).describe(
+    'Interval of the `: heartbeat` comment on every SSE stream.',
+  ),
+  SSE_MAX_BUFFER_BYTES: envInt(256 * 1024, 1024).describe(
+    'Unsent bytes an SSE client may fall behind by; beyond it the client gets an `overflow` event and is disconnected.',
+  ),
+  SSE_REPLAY_BUFFER_BYTES: envInt(8 * 1024 * 1024, 0).describe(
+    'Recent records kept per topic in memory, so a reconnecting client resumes without a Kafka replay reader.',
+  ),
+  RATE_LIMIT_PER_MINUTE: envInt(6_000, 0).describe(
+    'Requests per minute each token (or OIDC subject) may make, refilled continuously; 0 turns rate limiting off.',
+  ),
+  RATE_LIMIT_BURST: envInt(0, 0).describe(
+    'Bucket size: requests a caller may make at once after being idle; 0 means RATE_LIMIT_PER_MINUTE / 6 (10 seconds of traffic), at least 1.',
+  ),
+  REDIS_URL: optionalUrl(
+    'When set, rate-limit buckets live in Redis and are shared by every gateway replica; otherwise in memory.',
+  ),
+  RATE_LIMIT_REDIS_PREFIX: z
+    .string()
+    .min(1)
+    .default('mcp-host:gateway:rl:')
+    .describe('Key prefix of the rate-limit buckets in Redis.'),
+  OIDC_ISSUER: optionalUrl(
+    'When set, JWTs from this issuer are accepted as bearer tokens, checked against its JWKS.',
+  ),
+  OIDC_AUDIENCE: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('The `aud` a JWT must carry; unset accepts any audience.'),
+  OIDC_ROLE_CLAIM: z
+    .string()
+    .min(1)
+    .default('mcp_host_role')
+    .describe('The JWT claim holding the role: viewer, operator or admin.'),
+  OIDC_JWKS_CACHE_MS: envInt(10 * 60_000, 0).describe(
+    'How long fetched signing keys are trusted before the JWKS is read again.',
+  ),
+  OIDC_JWKS_COOLDOWN_MS: envInt(30_000, 0).describe(
+    'Least time between two JWKS fetches; a token with an unknown key id triggers a fetch once this has passed.',
+  ),
+  OIDC_SUBJECT_CLAIM: z
+    .string()
+    .min(1)
+    .default('sub')
+    .describe('The JWT claim naming the caller (the subject services see).'),
 };
 
 export type GatewayConfig = BaseConfig & z.infer<z.ZodObject<typeof gatewayConfigShape>>;

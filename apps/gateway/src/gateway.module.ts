@@ -2,6 +2,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { PlatformModule, type Env } from '@mcp-host/platform';
 import { ApiRouter } from './api/api-router';
+import { OidcVerifier } from './auth/oidc-verifier.service';
+import { RateLimiter } from './limits/rate-limiter.service';
+import { StreamHub } from './streams/stream-hub.service';
 import { gatewayConfigShape } from './gateway.config';
 import { CreateApiTokens1763900100000 } from './migrations/1763900100000-create-api-tokens';
 import { ProxyService } from './proxy/proxy.service';
@@ -28,7 +31,10 @@ export class GatewayModule {
       ],
       providers: [
         TokenRepository,
+        OidcVerifier,
         TokenService,
+        RateLimiter,
+        StreamHub,
         AdminTokenBootstrap,
         UpstreamPools,
         ProxyService,

@@ -142,6 +142,7 @@ describe('gateway', () => {
           GATEWAY_UPSTREAM_MARKETPLACE: resetUrl,
           GATEWAY_UPSTREAM_BUILD_SERVICE: goneUrl,
           GATEWAY_UPSTREAM_TIMEOUT_MS: '500',
+          HTTP_BODY_LIMIT_BYTES: String(8 * 1024 * 1024),
         },
       }),
     );

@@ -8,6 +8,7 @@ export * from './events/outbox.service';
 export { KafkaConnection } from './events/kafka-connection';
 export { EventConsumer, type DeadLetterReason } from './events/event-consumer';
 export { OutboxRelay } from './events/outbox.relay';
+export * from './events/topic-reader';
 export * from './http/api.exception';
 export * from './http/api-exception.filter';
 export * from './http/zod-validation.pipe';

@@ -2,23 +2,50 @@
 // One raw Fastify route handles every /api request, so no path can skip authentication and bodies stream untouched.
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { ApiException, InjectLogger, toApiException } from '@mcp-host/platform';
+import { ApiException, InjectConfig, InjectLogger, toApiException } from '@mcp-host/platform';
 import {
   allowedMethods,
   createTokenBodySchema,
   matchRoute,
   roleSatisfies,
+  ROUTES,
   tokenListQuerySchema,
   type RouteDefinition,
 } from '@mcp-host/contracts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import type { GatewayConfig } from '../gateway.config';
+import { apiDocs, wantsHtml } from '../docs/api-docs';
+import { RateLimitedException, RateLimiter } from '../limits/rate-limiter.service';
 import { ProxyService } from '../proxy/proxy.service';
 import { StatusService } from '../status/status.service';
+import { StreamHub } from '../streams/stream-hub.service';
 import type { Caller } from '../tokens/token.entity';
 import { TokenService } from '../tokens/token.service';
 import { isUnsafePath } from './request-path';
 import { readJsonBody } from './read-json-body';
+import { assertRoutesGuarded } from './route-guard';
+
+/** The routes the gateway answers itself; any other gateway route in ROUTES fails the start. */
+export const LOCAL_HANDLERS = [
+  'GET /api/status',
+  'GET /api/docs',
+  'GET /api/tokens/me',
+  'GET /api/tokens',
+  'POST /api/tokens',
+  'DELETE /api/tokens/:id',
+] as const;
+type LocalHandler = (typeof LOCAL_HANDLERS)[number];
+
+const METHODS: ('GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS')[] = [
+  'GET',
+  'POST',
+  'PUT',
+  'PATCH',
+  'DELETE',
+  'HEAD',
+  'OPTIONS',
+];
 
 @Injectable()
 export class ApiRouter implements OnModuleInit {
@@ -27,25 +54,25 @@ export class ApiRouter implements OnModuleInit {
     private readonly tokens: TokenService,
     private readonly proxy: ProxyService,
     private readonly status: StatusService,
+    private readonly streams: StreamHub,
+    private readonly limiter: RateLimiter,
+    @InjectConfig() private readonly config: GatewayConfig,
     @InjectLogger() private readonly logger: Logger,
   ) {}
 
   onModuleInit(): void {
+    assertRoutesGuarded(LOCAL_HANDLERS);
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
     void fastify.register(async (api) => {
       // Leave bodies unread: forwarded ones stream to the upstream, the gateway's own are read on demand.
       api.removeAllContentTypeParsers();
       api.addContentTypeParser('*', (_req, _payload, done) => done(null));
-      api.route({
-        method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'],
-        url: '/api/*',
-        handler: (req, reply) => this.handle(req, reply),
-      });
-      api.route({
-        method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'],
-        url: '/api',
-        handler: (req, reply) => this.handle(req, reply),
-      });
+      // One Fastify route per declared path, so metrics carry the route table's path; every one of them, and the
+      // catch-all, goes through the same checks in `handle`.
+      const paths = new Set(['/api', '/api/*', ...ROUTES.map((r) => r.path)]);
+      for (const url of paths) {
+        api.route({ method: METHODS, url, handler: (req, reply) => this.handle(req, reply) });
+      }
     });
   }
 
@@ -57,6 +84,7 @@ export class ApiRouter implements OnModuleInit {
       // ApiExceptions are answers (upstream failures are logged where they happen); anything else is a bug.
       if (!(err instanceof ApiException)) this.logger.error({ err }, 'request failed');
       if (reply.sent || reply.raw.headersSent) return;
+      if (err instanceof RateLimitedException) void reply.header('retry-after', String(err.retryAfterS));
       await reply.code(api.status).header('content-type', 'application/json').send(api.toBody());
     }
   }
@@ -71,6 +99,7 @@ export class ApiRouter implements OnModuleInit {
       );
     }
     const caller = await this.tokens.authenticate(req.headers.authorization);
+    await this.limiter.consume(caller.tokenId);
     const matched = matchRoute(req.method, url);
     if (!matched) {
       const allow = allowedMethods(url);
@@ -92,12 +121,14 @@ export class ApiRouter implements OnModuleInit {
         `${route.method} ${route.path} needs the ${route.role} role; this token has ${caller.role}.`,
       );
     }
+    if (route.stream) return this.streams.serve(route, params, req, reply);
     if (route.service === 'gateway') return this.local(route, params, caller, req, reply);
-    if (route.stream) {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > this.config.HTTP_BODY_LIMIT_BYTES) {
       throw new ApiException(
-        501,
-        'NOT_IMPLEMENTED',
-        `${route.path} is an event stream, not served by this gateway yet.`,
+        413,
+        'PAYLOAD_TOO_LARGE',
+        `The body may not exceed ${this.config.HTTP_BODY_LIMIT_BYTES} bytes (HTTP_BODY_LIMIT_BYTES).`,
       );
     }
     const result = await this.proxy.forward(req, reply, route.service, caller);
@@ -111,8 +142,20 @@ export class ApiRouter implements OnModuleInit {
     req: FastifyRequest,
     reply: FastifyReply,
   ): Promise<void> {
-    const key = `${route.method} ${route.path}`;
+    const key = `${route.method} ${route.path}` as LocalHandler;
     switch (key) {
+      case 'GET /api/docs': {
+        const docs = apiDocs();
+        const html = wantsHtml(
+          req.headers.accept,
+          (req.query as Record<string, unknown> | undefined)?.format,
+        );
+        await reply
+          .header('content-type', html ? 'text/html; charset=utf-8' : 'application/json; charset=utf-8')
+          .header('vary', 'accept')
+          .send(html ? docs.html : docs.json);
+        return;
+      }
       case 'GET /api/status':
         await reply.send(await this.status.report());
         return;
@@ -141,12 +184,11 @@ export class ApiRouter implements OnModuleInit {
         await reply.code(204).send();
         return;
       }
-      default:
-        throw new ApiException(
-          501,
-          'NOT_IMPLEMENTED',
-          `${route.method} ${route.path} is not served by this gateway yet.`,
-        );
+      default: {
+        // assertRoutesGuarded refuses to start when ROUTES declares a gateway route without a handler here.
+        const never: never = key;
+        throw new ApiException(500, 'NO_HANDLER', `No handler for ${String(never)}.`);
+      }
     }
   }
 }

@@ -1,6 +1,7 @@
 // Forwards one authorised request to the service that owns it, streaming the body both ways.
 import { Injectable } from '@nestjs/common';
-import { InjectConfig, InjectLogger, outgoingTraceparent, type ApiException } from '@mcp-host/platform';
+import { Transform } from 'node:stream';
+import { ApiException, InjectConfig, InjectLogger, outgoingTraceparent } from '@mcp-host/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
@@ -22,6 +23,20 @@ const DROPPED_REQUEST_HEADERS = new Set<string>([
   'x-forwarded-host',
   'x-forwarded-proto',
 ]);
+
+export class BodyTooLargeError extends Error {}
+
+/** Passes a streamed body through, failing once it grows past `limit` bytes. */
+function limitedBody(limit: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      seen += chunk.length;
+      if (seen > limit) done(new BodyTooLargeError(`body larger than ${limit} bytes`));
+      else done(null, chunk);
+    },
+  });
+}
 
 export type ProxyResult = { ok: true } | { ok: false; error: ApiException };
 
@@ -53,6 +68,12 @@ export class ProxyService {
       req.headers['content-length'] !== undefined
         ? req.headers['content-length'] !== '0'
         : req.headers['transfer-encoding'] !== undefined;
+    // A declared length was checked by the router; a chunked body is counted as it streams.
+    const body = !hasBody
+      ? undefined
+      : req.headers['content-length'] !== undefined
+        ? req.raw
+        : req.raw.pipe(limitedBody(this.config.HTTP_BODY_LIMIT_BYTES));
 
     // A client that goes away cancels its upstream call instead of leaving it to run out.
     const abort = new AbortController();
@@ -67,13 +88,26 @@ export class ProxyService {
         method: req.method,
         path: req.raw.url ?? req.url,
         headers,
-        body: hasBody ? req.raw : undefined,
+        body,
         headersTimeout: this.config.GATEWAY_UPSTREAM_TIMEOUT_MS,
         bodyTimeout: this.config.GATEWAY_UPSTREAM_TIMEOUT_MS,
         signal: abort.signal,
       });
     } catch (err) {
       reply.raw.off('close', onClose);
+      if (
+        err instanceof BodyTooLargeError ||
+        (err as { cause?: unknown }).cause instanceof BodyTooLargeError
+      ) {
+        return {
+          ok: false,
+          error: new ApiException(
+            413,
+            'PAYLOAD_TOO_LARGE',
+            `The body may not exceed ${this.config.HTTP_BODY_LIMIT_BYTES} bytes (HTTP_BODY_LIMIT_BYTES).`,
+          ),
+        };
+      }
       const error = upstreamErrorToApi(service, err);
       this.logger.warn(
         { upstream: service, status: error.status, err: (err as Error).message },

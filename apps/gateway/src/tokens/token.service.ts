@@ -1,8 +1,10 @@
 // Creates, lists, revokes and verifies API tokens.
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { ApiException, InjectLogger } from '@mcp-host/platform';
+import { ApiException, InjectConfig, InjectLogger } from '@mcp-host/platform';
 import type { Logger } from 'pino';
+import { OidcVerifier } from '../auth/oidc-verifier.service';
+import type { GatewayConfig } from '../gateway.config';
 import { tokenSecret } from './token-secret';
 import { TokenRepository } from './token.repository';
 import type { ApiTokenRow, Caller } from './token.entity';
@@ -20,9 +22,13 @@ const TOUCH_EVERY_MS = 60_000;
 @Injectable()
 export class TokenService {
   private readonly touchedAt = new Map<string, number>();
+  /** Verified rows by token hash, so a busy caller does not cost a database round trip per request. */
+  private readonly cache = new Map<string, { row: ApiTokenRow; at: number }>();
 
   constructor(
     private readonly tokens: TokenRepository,
+    private readonly oidc: OidcVerifier,
+    @InjectConfig() private readonly config: GatewayConfig,
     @InjectLogger() private readonly logger: Logger,
   ) {}
 
@@ -31,14 +37,32 @@ export class TokenService {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
     if (!match) throw unauthenticated('A bearer token is required (Authorization: Bearer mcph_...).');
     const presented = match[1];
-    if (!tokenSecret.wellFormed(presented)) throw unauthenticated('The bearer token is not valid.');
-    const row = await this.tokens.findByHash(tokenSecret.hash(presented));
+    if (!tokenSecret.wellFormed(presented)) {
+      if (this.oidc.enabled && this.oidc.looksLikeJwt(presented)) return this.oidc.verify(presented);
+      throw unauthenticated('The bearer token is not valid.');
+    }
+    const row = await this.lookup(tokenSecret.hash(presented));
     if (!row) throw unauthenticated('The bearer token is not valid.');
     if (row.revoked_at) throw unauthenticated('The bearer token has been revoked.');
     if (row.expires_at && row.expires_at.getTime() <= Date.now())
       throw unauthenticated('The bearer token has expired.');
     this.touch(row.id);
     return { tokenId: row.id, subject: row.owner, role: row.role, name: row.name };
+  }
+
+  private async lookup(hash: string): Promise<ApiTokenRow | undefined> {
+    const ttl = this.config.GATEWAY_TOKEN_CACHE_MS;
+    const now = Date.now();
+    const hit = this.cache.get(hash);
+    if (hit && now - hit.at < ttl) return hit.row;
+    const row = await this.tokens.findByHash(hash);
+    if (ttl > 0 && row) {
+      if (this.cache.size >= 10_000) this.cache.clear();
+      this.cache.set(hash, { row, at: now });
+    } else {
+      this.cache.delete(hash);
+    }
+    return row;
   }
 
   async create(body: CreateTokenBody, creator: Caller): Promise<CreateTokenResponse> {
@@ -69,6 +93,7 @@ export class TokenService {
 
   async revoke(id: string, by: Caller): Promise<void> {
     const row = await this.tokens.revoke(id);
+    for (const [hash, hit] of this.cache) if (hit.row.id === id) this.cache.delete(hash);
     if (!row) throw new ApiException(404, 'TOKEN_NOT_FOUND', `No API token with id ${id}.`);
     this.logger.info({ tokenId: id, by: by.tokenId }, 'api token revoked');
   }

@@ -1,0 +1,143 @@
+// One client's SSE response: filters records, writes frames, and cuts the client off with an `overflow` event when
+// more than SSE_MAX_BUFFER_BYTES wait unsent, instead of buffering without bound.
+import type { ServerResponse } from 'node:http';
+import { encodeCursor } from './stream-cursor';
+import { sseFrame, type FeedEntry, type FeedSubscriber, type Positions, type TopicFeed } from './topic-feed';
+
+export const HEARTBEAT_FRAME = Buffer.from(': heartbeat\n\n', 'utf8');
+
+export type StreamEndReason = 'client_closed' | 'overflow' | 'shutdown' | 'feed_ended';
+
+export interface SseStreamOptions {
+  res: ServerResponse;
+  /** True when the payload passes the route's filters. */
+  matches: (payload: Record<string, unknown>) => boolean;
+  maxBufferBytes: number;
+  /** How long an overflowed client may take to read its last frames before the socket is destroyed. */
+  closeGraceMs: number;
+  onEnd: (stream: SseStream, reason: StreamEndReason) => void;
+}
+
+export class SseStream implements FeedSubscriber {
+  feed?: TopicFeed;
+  /** Own position while not synced with the feed; while synced, the feed's position is the stream's. */
+  private pos: Positions = new Map();
+  private synced = false;
+  /** The cursor after the last record this stream has accounted for, while synced. */
+  private lastCursor = '';
+  private ended = false;
+  framesWritten = 0;
+
+  constructor(private readonly o: SseStreamOptions) {
+    o.res.on('close', () => this.finish('client_closed'));
+  }
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  /** Attaches at `pos` (which the feed covers): replays the buffered part, then follows the feed. */
+  attachTo(feed: TopicFeed, pos: Positions): void {
+    this.feed = feed;
+    this.pos = new Map(pos);
+    this.synced = false;
+    this.syncCheck(feed);
+    if (this.synced) this.lastCursor = feed.cursor;
+    feed.attach(this, pos);
+  }
+
+  /** The position reached on the current feed, for attaching to another. */
+  position(): Positions {
+    return this.synced && this.feed ? new Map(this.feed.position) : new Map(this.pos);
+  }
+
+  /** The cursor a client resumes from: everything before it was delivered or filtered out. */
+  currentCursor(): string {
+    if (this.synced) return this.lastCursor || (this.feed?.cursor ?? encodeCursor(this.pos));
+    return encodeCursor(this.pos);
+  }
+
+  receive(entry: FeedEntry, feed: TopicFeed): void {
+    if (this.ended) return;
+    if (!this.synced) {
+      const at = this.pos.get(entry.partition);
+      // Already seen (the stream attached ahead of the feed on this partition).
+      if (at !== undefined && entry.offset < at) return;
+    }
+    if (entry.frame !== undefined && entry.payload !== undefined && this.o.matches(entry.payload)) {
+      let frame = entry.frame;
+      if (!this.synced) {
+        const after = new Map(this.pos).set(entry.partition, entry.offset + 1n);
+        frame = sseFrame(encodeCursor(after), entry.type ?? '', entry.data);
+      }
+      if (!this.write(frame)) return;
+    }
+    if (this.synced) {
+      this.lastCursor = entry.cursor;
+    } else {
+      this.pos.set(entry.partition, entry.offset + 1n);
+      this.syncCheck(feed);
+      if (this.synced) this.lastCursor = entry.cursor;
+    }
+  }
+
+  private syncCheck(feed: TopicFeed): void {
+    if (feed.isAt(this.pos)) {
+      // Partitions the stream knows and the feed does not would be lost; only sync on an exact match.
+      for (const p of this.pos.keys()) if (!feed.position.has(p)) return;
+      this.synced = true;
+    }
+  }
+
+  heartbeat(): void {
+    if (!this.ended) this.write(HEARTBEAT_FRAME);
+  }
+
+  feedEnded(): void {
+    this.feed = undefined;
+    this.end('feed_ended');
+  }
+
+  /** Ends the stream cleanly (the client reconnects with its Last-Event-ID). */
+  end(reason: StreamEndReason): void {
+    if (this.ended) return;
+    this.o.res.end();
+    this.finish(reason);
+  }
+
+  /** Writes unless that would leave more than the allowed bytes unsent; then cuts the client off. */
+  private write(frame: Buffer): boolean {
+    const res = this.o.res;
+    if (res.writableLength + frame.length > this.o.maxBufferBytes) {
+      this.overflow();
+      return false;
+    }
+    res.write(frame);
+    this.framesWritten += 1;
+    return true;
+  }
+
+  private overflow(): void {
+    const cursor = this.currentCursor();
+    const data = JSON.stringify({
+      reason: 'slow_consumer',
+      message: `More than ${this.o.maxBufferBytes} bytes were waiting for this client; reconnect with Last-Event-ID to resume.`,
+      cursor,
+    });
+    const res = this.o.res;
+    res.end(Buffer.from(`id: ${cursor}\nevent: overflow\ndata: ${data}\n\n`, 'utf8'));
+    // A client that never reads again would hold its socket forever; give it a moment, then let go.
+    const timer = setTimeout(() => res.destroy(), this.o.closeGraceMs);
+    timer.unref();
+    res.once('close', () => clearTimeout(timer));
+    this.finish('overflow');
+  }
+
+  private finish(reason: StreamEndReason): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.feed?.detach(this);
+    this.feed = undefined;
+    this.o.onEnd(this, reason);
+  }
+}

@@ -1,0 +1,197 @@
+// One Kafka reader of a topic fanned out in memory to many SSE streams, with a bounded buffer of its recent records so a
+// stream can attach at any position the buffer still covers and continue with no gap and no duplicate.
+import { fromKafkaHeaders } from '@mcp-host/contracts';
+import { TopicReader, type KafkaConnection, type TopicPositions, type TopicRecord } from '@mcp-host/platform';
+import { encodeCursor } from './stream-cursor';
+
+/** One record as every stream sees it; the frame is built once and written to every synced stream. */
+export interface FeedEntry {
+  partition: number;
+  offset: bigint;
+  /** The CloudEvents type; undefined when the record is not a valid event (it is skipped, but still moves the cursor). */
+  type: string | undefined;
+  payload: Record<string, unknown> | undefined;
+  /** The payload as one line of JSON. */
+  data: string;
+  /** The cursor after this record: the feed's position once it is delivered. */
+  cursor: string;
+  frame: Buffer | undefined;
+  size: number;
+}
+
+export interface FeedSubscriber {
+  /** Every record the feed reads from the moment of attaching, in the feed's order. */
+  receive(entry: FeedEntry, feed: TopicFeed): void;
+  /** The feed stopped for good (its reader failed or the gateway is stopping). */
+  feedEnded(feed: TopicFeed): void;
+}
+
+export type Positions = Map<number, bigint>;
+
+export interface TopicFeedOptions {
+  kind: 'tail' | 'replay';
+  topic: string;
+  from: 'earliest' | 'latest' | TopicPositions;
+  /** Bytes of recent records kept for streams that attach late. */
+  bufferBytes: number;
+  groupIdPrefix: string;
+  /** After each batch, so the owner can move streams between feeds. */
+  onAdvance?: (feed: TopicFeed) => void;
+  onFatal?: (feed: TopicFeed, err: Error) => void;
+}
+
+/** Builds an SSE frame: `id`, `event` (the CloudEvents type) and the payload JSON on one `data` line. */
+export function sseFrame(cursor: string, type: string, data: string): Buffer {
+  return Buffer.from(`id: ${cursor}\nevent: ${type}\ndata: ${data}\n\n`, 'utf8');
+}
+
+function toEntry(record: TopicRecord, cursor: string): FeedEntry {
+  const offset = BigInt(record.offset);
+  let type: string | undefined;
+  let payload: Record<string, unknown> | undefined;
+  let data = '';
+  try {
+    type = fromKafkaHeaders(record.headers).type;
+    const text = record.value?.toString('utf8') ?? '';
+    const parsed = JSON.parse(text) as unknown;
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+      throw new Error('not an object');
+    payload = parsed as Record<string, unknown>;
+    // The payload exactly as on Kafka, unless it spans lines, which one `data:` line cannot carry.
+    data = /[\r\n]/.test(text) ? JSON.stringify(parsed) : text;
+  } catch {
+    type = undefined;
+    payload = undefined;
+  }
+  const frame = type === undefined ? undefined : sseFrame(cursor, type, data);
+  return {
+    partition: record.partition,
+    offset,
+    type,
+    payload,
+    data,
+    cursor,
+    frame,
+    size: (frame?.length ?? 0) + data.length + cursor.length + 96,
+  };
+}
+
+export class TopicFeed {
+  /** The next offset of every partition: everything before it has been delivered to the subscribers. */
+  readonly position: Positions = new Map();
+  /** Per partition, the lowest offset whose records are all still in the buffer. */
+  private readonly coveredFrom: Positions = new Map();
+  private readonly entries: FeedEntry[] = [];
+  private head = 0;
+  private bytes = 0;
+  private reader?: TopicReader;
+  private ended = false;
+  readonly subscribers = new Set<FeedSubscriber>();
+  /** When the feed last had no subscriber (replay feeds close after a grace period). */
+  idleSince = Date.now();
+  cursor = '';
+
+  private constructor(private readonly opts: TopicFeedOptions) {}
+
+  get kind(): 'tail' | 'replay' {
+    return this.opts.kind;
+  }
+
+  get topic(): string {
+    return this.opts.topic;
+  }
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  get bufferedBytes(): number {
+    return this.bytes;
+  }
+
+  static async open(kafka: KafkaConnection, opts: TopicFeedOptions): Promise<TopicFeed> {
+    const feed = new TopicFeed(opts);
+    feed.reader = await TopicReader.open(kafka, {
+      topic: opts.topic,
+      from: opts.from,
+      groupIdPrefix: opts.groupIdPrefix,
+      onRecords: (partition, records) => feed.onRecords(partition, records),
+      onFatal: (err) => opts.onFatal?.(feed, err),
+    });
+    for (const [p, o] of Object.entries(feed.reader.start)) {
+      feed.position.set(Number(p), BigInt(o));
+      feed.coveredFrom.set(Number(p), BigInt(o));
+    }
+    feed.cursor = encodeCursor(feed.position);
+    return feed;
+  }
+
+  /** True when the buffer holds every record from `pos` on (partitions the feed does not know count as covered). */
+  covers(pos: Positions): boolean {
+    for (const [p, from] of this.coveredFrom) {
+      const at = pos.get(p) ?? 0n;
+      if (at < from) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Replays the buffered records at or after `pos` to the subscriber, then delivers every new one; synchronous, so
+   * nothing can slip between the replay and the live records. The caller checks `covers(pos)` first.
+   */
+  attach(sub: FeedSubscriber, pos: Positions): void {
+    for (let i = this.head; i < this.entries.length; i++) {
+      const e = this.entries[i];
+      if (e.offset >= (pos.get(e.partition) ?? 0n)) sub.receive(e, this);
+    }
+    this.subscribers.add(sub);
+  }
+
+  detach(sub: FeedSubscriber): void {
+    this.subscribers.delete(sub);
+    if (this.subscribers.size === 0) this.idleSince = Date.now();
+  }
+
+  /** True when `pos` names the feed's position on every partition (a stream there can use the shared frames). */
+  isAt(pos: Positions): boolean {
+    for (const [p, o] of this.position) if ((pos.get(p) ?? 0n) !== o) return false;
+    return true;
+  }
+
+  private onRecords(partition: number, records: TopicRecord[]): void {
+    if (this.ended) return;
+    for (const r of records) {
+      this.position.set(partition, BigInt(r.offset) + 1n);
+      const entry = toEntry(r, encodeCursor(this.position));
+      this.cursor = entry.cursor;
+      this.push(entry);
+      for (const sub of this.subscribers) sub.receive(entry, this);
+    }
+    this.opts.onAdvance?.(this);
+  }
+
+  private push(entry: FeedEntry): void {
+    this.entries.push(entry);
+    this.bytes += entry.size;
+    while (this.bytes > this.opts.bufferBytes && this.head < this.entries.length - 1) {
+      const old = this.entries[this.head];
+      this.head += 1;
+      this.bytes -= old.size;
+      this.coveredFrom.set(old.partition, old.offset + 1n);
+    }
+    // Compact now and then instead of shifting on every eviction.
+    if (this.head > 1024 && this.head * 2 > this.entries.length) {
+      this.entries.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    const subs = [...this.subscribers];
+    this.subscribers.clear();
+    for (const s of subs) s.feedEnded(this);
+    await this.reader?.close();
+  }
+}
