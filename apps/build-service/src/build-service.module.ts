@@ -1,6 +1,6 @@
 // The build service's root module; standalone imports it next to the other services.
 import { Module, type DynamicModule } from '@nestjs/common';
-import { PlatformModule, type Env } from '@mcp-host/platform';
+import { PlatformModule, type Env, type PlatformModuleOptions } from '@mcp-host/platform';
 import { ArtifactPlatformEntity, ArtifactRunEntity } from './artifacts/artifact.entity';
 import { BuildRunEntity } from './builds/build-run.entity';
 import { BuildsModule } from './builds/builds.module';
@@ -34,11 +34,17 @@ export const buildServiceDefinition = {
 
 @Module({})
 export class BuildServiceModule {
-  static forRoot(opts: { env?: Env } = {}): DynamicModule {
+  static forRoot(
+    opts: { env?: Env; logDestination?: PlatformModuleOptions['logDestination'] } = {},
+  ): DynamicModule {
     return {
       module: BuildServiceModule,
       imports: [
-        PlatformModule.forRoot({ ...buildServiceDefinition, env: opts.env }),
+        PlatformModule.forRoot({
+          ...buildServiceDefinition,
+          env: opts.env,
+          logDestination: opts.logDestination,
+        }),
         ServersModule,
         MetricsModule,
         BuildsModule,

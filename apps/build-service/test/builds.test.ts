@@ -53,6 +53,9 @@ beforeAll(async () => {
     REGISTRY_ARCH_TARGETS: 'linux/amd64,linux/arm64',
     BUILD_WORKDIR: workdir,
     REGISTRY_PUSH_BACKOFF_MS: '50',
+    LOG_LEVEL: 'error',
+    // Passed to the engine as cache-from; an image that does not exist yet must not break a build.
+    REGISTRY_BUILD_CACHE_FROM: `${e.openRegistry}/happy/build-cache:latest`,
   });
   repo = createGitRepo(e.root);
   [runs, telemetry, artifacts] = await Promise.all([
@@ -282,6 +285,32 @@ describe('a git-driven multi-arch build', () => {
     );
     expect(page2.body.items.map((a) => a.build_id)).toEqual([run.id]);
     expect(page2.body.next_cursor).toBeNull();
+  });
+});
+
+describe('the layer cache', () => {
+  async function progressLines(buildId: string): Promise<string[]> {
+    const evs = await waitFor(
+      () => {
+        const mine = runs.events.filter((ev) => ev.payload.build_id === buildId);
+        return mine.some((ev) => ev.type === 'build.succeeded') ? mine : undefined;
+      },
+      { timeoutMs: 15_000, what: 'the build log' },
+    );
+    return evs.filter((ev) => ev.type === 'build.progress').map((ev) => ev.payload.line as string);
+  }
+
+  it('when the same source is built again, then layers come from the cache unless no_cache is set', async () => {
+    repo.commit(`cache ${randomUUID()}\n`);
+    const server = await registered();
+    const first = await build(server.id, { platforms: ['linux/amd64'] });
+    const again = await build(server.id, { platforms: ['linux/amd64'] });
+    const clean = await build(server.id, { platforms: ['linux/amd64'], no_cache: true });
+    expect([first.status, again.status, clean.status]).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    expect((await progressLines(again.id)).some((l) => l.includes('Using cache'))).toBe(true);
+    expect((await progressLines(clean.id)).some((l) => l.includes('Using cache'))).toBe(false);
+    // Same inputs, same layers: the cached rebuild publishes the same image digest.
+    expect(again.manifest_digest).toBe(first.manifest_digest);
   });
 });
 

@@ -22,6 +22,7 @@ let dir: string;
 let configPath: string;
 let freshConfig: string;
 let runs: EventCollector;
+const logLines: Record<string, unknown>[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(e.root, 'faults-'));
@@ -38,21 +39,31 @@ beforeAll(async () => {
     `#!/bin/sh\nset -e\necho "$REGISTRY_AUTH_MODE $REGISTRY_ENDPOINT" >> "${join(dir, 'refresh.log')}"\ncp "${join(dir, 'fresh.json')}" "$REGISTRY_AUTH_DOCKERCONFIG.tmp"\nmv "$REGISTRY_AUTH_DOCKERCONFIG.tmp" "$REGISTRY_AUTH_DOCKERCONFIG"\n`,
   );
   chmodSync(refresher, 0o755);
-  h = await startHarness('build_service_faults', (env) => BuildServiceModule.forRoot({ env }), {
-    LOG_LEVEL: 'error',
-    DOCKER_HOST: e.dockerHost,
-    REGISTRY_URL: `${proxy.address}/faults`,
-    REGISTRY_INSECURE: 'true',
-    REGISTRY_ARCH_TARGETS: 'linux/amd64',
-    REGISTRY_PUSH_RETRIES: '3',
-    REGISTRY_PUSH_BACKOFF_MS: '20',
-    BUILD_WORKDIR: join(dir, 'work'),
-    REGISTRY_AUTH_DOCKERCONFIG: configPath,
-    REGISTRY_AUTH_REFRESH_COMMAND: refresher,
-    K8S_REGISTRY_SECRET_NAME: 'mcp-registry-pull',
-    K8S_NAMESPACE: 'mcp-host',
-    KUBECONFIG: k8s.writeKubeconfig(dir),
-  });
+  const logDestination = {
+    write(line: string) {
+      logLines.push(JSON.parse(line) as Record<string, unknown>);
+    },
+  };
+  h = await startHarness(
+    'build_service_faults',
+    (env) => BuildServiceModule.forRoot({ env: { ...env, LOG_LEVEL: 'info' }, logDestination }),
+    {
+      LOG_LEVEL: 'error',
+      DOCKER_HOST: e.dockerHost,
+      REGISTRY_URL: `${proxy.address}/faults`,
+      REGISTRY_INSECURE: 'true',
+      REGISTRY_ARCH_TARGETS: 'linux/amd64',
+      REGISTRY_PUSH_RETRIES: '3',
+      REGISTRY_PUSH_BACKOFF_MS: '20',
+      REGISTRY_PUSH_TIMEOUT_SECONDS: '4',
+      BUILD_WORKDIR: join(dir, 'work'),
+      REGISTRY_AUTH_DOCKERCONFIG: configPath,
+      REGISTRY_AUTH_REFRESH_COMMAND: refresher,
+      K8S_REGISTRY_SECRET_NAME: 'mcp-registry-pull',
+      K8S_NAMESPACE: 'mcp-host',
+      KUBECONFIG: k8s.writeKubeconfig(dir),
+    },
+  );
   repo = createGitRepo(e.root);
   runs = await collectEvents(h.kafka.brokers, TOPICS.buildRuns.name);
 });
@@ -148,6 +159,23 @@ describe('transient registry faults', () => {
     expect(runs.events.filter((ev) => ev.payload.build_id === run.id).map((ev) => ev.payload.line)).toEqual(
       expect.arrayContaining([expect.stringContaining('registry push succeeded after retry')]),
     );
+    // The structured log lines operators search for (runbook step 1 and 4).
+    const logs = logLines.filter((l) => l.build_id === run.id && l.target === 'registry.push');
+    expect(logs.filter((l) => l.msg === 'registry push failed').map((l) => l.attempt)).toEqual([1, 2]);
+    expect(logs.find((l) => l.msg === 'registry push succeeded after retry')).toMatchObject({
+      event: 'push_succeeded',
+      attempt: 3,
+      server_id: server.id,
+      registry_endpoint: proxy.address,
+      scopes: [
+        `repository:faults/${server.name.toLowerCase()}:push`,
+        `repository:faults/${server.name.toLowerCase()}:pull`,
+      ],
+    });
+    expect(logs.find((l) => l.msg === 'registry push target derived')).toMatchObject({
+      server_id: server.id,
+      image: `${proxy.address}/faults/${server.name.toLowerCase()}`,
+    });
   });
 
   it('when every attempt fails, then the run and the server are marked error, and a later build retries cleanly', async () => {
@@ -193,6 +221,32 @@ describe('transient registry faults', () => {
     expect(retried).toMatchObject({ status: 'succeeded', error: null });
     expect(retried.artifact_run_id).toEqual(expect.any(String));
     await expect(serverStatus(server.id)).resolves.toMatchObject({ status: 'built', status_reason: null });
+  });
+});
+
+describe('slow and broken connections', () => {
+  it('when a push attempt hangs past REGISTRY_PUSH_TIMEOUT_SECONDS, then it is retried as a timeout', async () => {
+    repo.commit(`slow ${randomUUID()}\n`);
+    const server = await registered();
+    proxy.delayNext(1, 8000, /\/blobs\/uploads\//);
+    const run = await build(server.id);
+    expect(run.status).toBe('succeeded');
+    const retries = (await metricsOf(run.id)).filter((m) => m.event === 'push_retry');
+    expect(retries.map((m) => m.details)).toEqual([
+      expect.objectContaining({ attempt: 1, error_kind: 'timeout', reason: 'transient' }),
+    ]);
+  });
+
+  it('when connections are reset, then the push recovers and any failed attempt is classified as a transport fault', async () => {
+    repo.commit(`reset ${randomUUID()}\n`);
+    const server = await registered();
+    proxy.resetNext(2, /\/manifests\//);
+    const run = await build(server.id);
+    expect(run.status).toBe('succeeded');
+    expect(proxy.requests.filter((r) => r.injected === 'reset')).toHaveLength(2);
+    for (const m of (await metricsOf(run.id)).filter((x) => x.event === 'push_failed')) {
+      expect(['connection_reset', 'io']).toContain(m.details.error_kind);
+    }
   });
 });
 
@@ -259,6 +313,30 @@ describe('credentials', () => {
       password: e.authPassword,
     });
     expect(pushed.digest).toBe(run.manifest_digest);
+  });
+
+  it('when the registry answers 401 until the credentials change, then the refreshed credentials get through', async () => {
+    const stale = dockerConfig(proxy.address, e.authUser, 'revoked-secret');
+    writeFileSync(configPath, stale);
+    proxy.rejectUntilCredentialsChange(
+      `Basic ${Buffer.from(`${e.authUser}:revoked-secret`).toString('base64')}`,
+    );
+    repo.commit(`revoked ${randomUUID()}\n`);
+    const server = await registered();
+    const run = await build(server.id);
+    expect(run).toMatchObject({ status: 'succeeded', error: null });
+    expect(proxy.requests.filter((r) => r.injected === '401').length).toBeGreaterThan(0);
+    const fresh = `Basic ${Buffer.from(`${e.authUser}:${e.authPassword}`).toString('base64')}`;
+    // The manifest publish through the registry HTTP API answered the challenge with the refreshed credentials.
+    expect(
+      proxy.requests.some(
+        (r) => r.method === 'PUT' && /\/manifests\//.test(r.path) && r.authorization === fresh,
+      ),
+    ).toBe(true);
+    const events = (await metricsOf(run.id)).map((m) => m.event);
+    expect(events).toEqual(
+      expect.arrayContaining(['auth_refresh_started', 'auth_refresh_succeeded', 'push_retry']),
+    );
   });
 
   it('when the dockerconfig is older than max age minus lead, then it is rotated before the push', async () => {

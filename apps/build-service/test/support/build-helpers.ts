@@ -44,6 +44,7 @@ export interface RegistryManifest {
   digest: string | undefined;
   json: {
     mediaType?: string;
+    config?: { digest: string };
     manifests?: { digest: string; mediaType: string; platform: { os: string; architecture: string } }[];
   };
 }

@@ -14,10 +14,11 @@ export class FaultProxy {
   readonly requests: ProxiedRequest[] = [];
   private failures: { remaining: number; status: number; match: RegExp }[] = [];
   private resets: { remaining: number; match: RegExp }[] = [];
+  private delays1: { remaining: number; ms: number; match: RegExp }[] = [];
   private latencyMs = 0;
   private latencyMatch: RegExp = /./;
-  /** While set, requests carrying this Authorization (or none) get 401 with the upstream's challenge. */
-  private rejectedAuthorization: string | null | undefined;
+  /** While set, requests carrying this Authorization, or none, get 401 with a Basic challenge. */
+  private rejectedAuthorization: string | undefined;
   private server!: Server;
   private readonly delays = new Set<NodeJS.Timeout>();
   address = '';
@@ -47,20 +48,26 @@ export class FaultProxy {
     this.resets.push({ remaining: n, match });
   }
 
+  /** Holds the next `n` matching requests for `ms` before forwarding them. */
+  delayNext(n: number, ms: number, match = /^\/v2\/.+/): void {
+    this.delays1.push({ remaining: n, ms, match });
+  }
+
   /** Adds `ms` before forwarding each matching request (0 turns it off). */
   setLatency(ms: number, match: RegExp = /./): void {
     this.latencyMs = ms;
     this.latencyMatch = match;
   }
 
-  /** Answers 401 to every request whose Authorization equals `current` (null: anonymous) until it changes. */
-  rejectUntilCredentialsChange(current: string | null): void {
-    this.rejectedAuthorization = current;
+  /** Answers 401 to anonymous requests and to those carrying the `stale` Authorization, until other credentials come. */
+  rejectUntilCredentialsChange(stale: string): void {
+    this.rejectedAuthorization = stale;
   }
 
   clear(): void {
     this.failures = [];
     this.resets = [];
+    this.delays1 = [];
     this.latencyMs = 0;
     this.rejectedAuthorization = undefined;
     this.requests.length = 0;
@@ -88,12 +95,15 @@ export class FaultProxy {
     const authorization = req.headers.authorization;
     const record: ProxiedRequest = { method: req.method ?? 'GET', path, authorization, injected: null };
     this.requests.push(record);
-    if (this.latencyMs > 0 && this.latencyMatch.test(path)) {
+    const held = this.take(this.delays1, path);
+    const wait = held ? held.ms : this.latencyMs > 0 && this.latencyMatch.test(path) ? this.latencyMs : 0;
+    if (held) record.injected = `delay ${held.ms}ms`;
+    if (wait > 0) {
       await new Promise<void>((r) => {
         const t = setTimeout(() => {
           this.delays.delete(t);
           r();
-        }, this.latencyMs);
+        }, wait);
         this.delays.add(t);
       });
     }
@@ -110,11 +120,8 @@ export class FaultProxy {
       res.end(JSON.stringify({ errors: [{ code: 'UNKNOWN', message: `injected ${failure.status}` }] }));
       return;
     }
-    if (
-      this.rejectedAuthorization !== undefined &&
-      (authorization ?? null) === this.rejectedAuthorization &&
-      path !== '/v2/'
-    ) {
+    const stale = this.rejectedAuthorization;
+    if (stale !== undefined && (authorization === undefined || authorization === stale)) {
       record.injected = '401';
       req.resume();
       res.writeHead(401, {
