@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1 CI="${CI:-}"
 
 # Debian packages: kcat is the second Kafka client (librdkafka) the broker conformance suite uses.
-declare -A PKG_FOR=([kcat]=kcat)
+declare -A PKG_FOR=([kcat]=kcat [podman]=podman [docker-registry]=docker-registry [runc]=runc [git]=git)
 missing=()
 for cmd in "${!PKG_FOR[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${PKG_FOR[$cmd]}")
