@@ -16,16 +16,21 @@ export interface SseStreamOptions {
   /** How long an overflowed client may take to read its last frames before the socket is destroyed. */
   closeGraceMs: number;
   onEnd: (stream: SseStream, reason: StreamEndReason) => void;
+  /** The feed evicted records this stream had not read yet; the owner places it on another feed. */
+  onLost: (stream: SseStream, feed: TopicFeed) => void;
 }
 
 export class SseStream implements FeedSubscriber {
   feed?: TopicFeed;
-  /** Own position while not synced with the feed; while synced, the feed's position is the stream's. */
+  /** The next offset per partition: everything before it was delivered or filtered out. */
   private pos: Positions = new Map();
   private synced = false;
   /** The cursor after the last record this stream has accounted for, while synced. */
   private lastCursor = '';
   private ended = false;
+  private waitingDrain = false;
+  /** While catching up: the next buffered entry to read. */
+  nextSeq = 0;
   framesWritten = 0;
 
   constructor(private readonly o: SseStreamOptions) {
@@ -36,19 +41,71 @@ export class SseStream implements FeedSubscriber {
     return this.ended;
   }
 
-  /** Attaches at `pos` (which the feed covers): replays the buffered part, then follows the feed. */
+  /**
+   * Attaches at `pos` (which the feed covers): reads the buffered part at the pace the client drains it, then
+   * follows the feed live. Joining live happens in the same tick as reading the last buffered entry, so nothing
+   * slips in between.
+   */
   attachTo(feed: TopicFeed, pos: Positions): void {
     this.feed = feed;
     this.pos = new Map(pos);
     this.synced = false;
+    this.nextSeq = feed.firstSeq;
     this.syncCheck(feed);
     if (this.synced) this.lastCursor = feed.cursor;
-    feed.attach(this, pos);
+    feed.catchingUp.add(this);
+    this.pump();
+  }
+
+  wake(): void {
+    if (!this.waitingDrain) this.pump();
+  }
+
+  private pump(): void {
+    const feed = this.feed;
+    if (this.ended || !feed || !feed.catchingUp.has(this)) return;
+    this.pumpFrom(feed);
+    // What this stream has read may now be evicted (and a paused replay reader resumed).
+    if (feed.kind === 'replay') feed.release();
+  }
+
+  private pumpFrom(feed: TopicFeed): void {
+    for (;;) {
+      if (this.ended || this.feed !== feed || !feed.catchingUp.has(this)) return;
+      if (this.nextSeq >= feed.endSeq) {
+        // A replay feed is read at the client's pace to its end; only the tail pushes records live.
+        if (feed.kind === 'tail') {
+          feed.catchingUp.delete(this);
+          feed.subscribers.add(this);
+        }
+        return;
+      }
+      const entry = feed.entryAt(this.nextSeq);
+      if (!entry) {
+        feed.detach(this);
+        this.feed = undefined;
+        this.o.onLost(this, feed);
+        return;
+      }
+      this.nextSeq += 1;
+      this.receive(entry, feed);
+      // The socket took more than its high-water mark: read on once the client has drained it.
+      if (this.o.res.writableNeedDrain) {
+        if (!this.waitingDrain) {
+          this.waitingDrain = true;
+          this.o.res.once('drain', () => {
+            this.waitingDrain = false;
+            this.pump();
+          });
+        }
+        return;
+      }
+    }
   }
 
   /** The position reached on the current feed, for attaching to another. */
   position(): Positions {
-    return this.synced && this.feed ? new Map(this.feed.position) : new Map(this.pos);
+    return new Map(this.pos);
   }
 
   /** The cursor a client resumes from: everything before it was delivered or filtered out. */
@@ -67,15 +124,15 @@ export class SseStream implements FeedSubscriber {
     if (entry.frame !== undefined && entry.payload !== undefined && this.o.matches(entry.payload)) {
       let frame = entry.frame;
       if (!this.synced) {
-        const after = new Map(this.pos).set(entry.partition, entry.offset + 1n);
+        const after = new Map(this.pos).set(entry.partition, entry.next);
         frame = sseFrame(encodeCursor(after), entry.type ?? '', entry.data);
       }
       if (!this.write(frame)) return;
     }
+    this.pos.set(entry.partition, entry.next);
     if (this.synced) {
       this.lastCursor = entry.cursor;
     } else {
-      this.pos.set(entry.partition, entry.offset + 1n);
       this.syncCheck(feed);
       if (this.synced) this.lastCursor = entry.cursor;
     }
@@ -86,6 +143,8 @@ export class SseStream implements FeedSubscriber {
       // Partitions the stream knows and the feed does not would be lost; only sync on an exact match.
       for (const p of this.pos.keys()) if (!feed.position.has(p)) return;
       this.synced = true;
+      // Everything buffered is behind the stream now; reading on from the end keeps the shared frames exact.
+      this.nextSeq = feed.endSeq;
     }
   }
 

@@ -16,6 +16,7 @@ const REPLAY_IDLE_CLOSE_MS = 5_000;
 @Injectable()
 export class StreamHub implements OnModuleDestroy {
   private readonly tails = new Map<string, Promise<TopicFeed>>();
+  private readonly started = new Map<string, TopicFeed>();
   private readonly replays = new Set<TopicFeed>();
   private readonly streams = new Set<SseStream>();
   private readonly instance = randomUUID().slice(0, 8);
@@ -36,6 +37,18 @@ export class StreamHub implements OnModuleDestroy {
   ) {
     this.heartbeatTimer = setInterval(() => this.tick(), config.SSE_HEARTBEAT_MS);
     this.heartbeatTimer.unref();
+  }
+
+  /** Feeds and their followers, for tests and diagnostics. */
+  describe(): { topic: string; kind: string; live: number; catchingUp: number; bufferedBytes: number }[] {
+    const feeds = [...this.started.values(), ...this.replays];
+    return feeds.map((f) => ({
+      topic: f.topic,
+      kind: f.kind,
+      live: f.subscribers.size,
+      catchingUp: f.catchingUp.size,
+      bufferedBytes: f.bufferedBytes,
+    }));
   }
 
   get streamCount(): number {
@@ -86,6 +99,7 @@ export class StreamHub implements OnModuleDestroy {
       maxBufferBytes: this.config.SSE_MAX_BUFFER_BYTES,
       closeGraceMs: 5_000,
       onEnd: (s, reason) => this.onStreamEnd(s, topic.name, reason),
+      onLost: (s, feed) => this.attach(s, feed, s.position()),
     });
     // Position first: a Kafka failure is still an ordinary error answer, not a broken stream.
     const place = await this.position(topic.name, resumeAt, from);
@@ -144,8 +158,11 @@ export class StreamHub implements OnModuleDestroy {
       );
       return;
     }
+    if (feed.kind === 'replay') {
+      const tail = this.tailNow(feed.topic);
+      if (tail?.covers(pos)) feed = tail;
+    }
     sse.attachTo(feed, pos);
-    if (feed.kind === 'replay') this.migrate(feed);
   }
 
   private tail(topic: string): Promise<TopicFeed> {
@@ -153,15 +170,17 @@ export class StreamHub implements OnModuleDestroy {
     if (!tail) {
       tail = (async () => {
         await this.kafka.ensureTopics([topic]);
-        return TopicFeed.open(this.kafka, {
+        const feed = await TopicFeed.open(this.kafka, {
           kind: 'tail',
           topic,
           from: 'latest',
           bufferBytes: this.config.SSE_REPLAY_BUFFER_BYTES,
           groupIdPrefix: `mcp-host.gateway.sse.${this.instance}`,
           onAdvance: () => this.migrateAll(topic),
-          onFatal: (feed, err) => this.feedFailed(feed, err),
+          onFatal: (f, err) => this.feedFailed(f, err),
         });
+        this.started.set(topic, feed);
+        return feed;
       })();
       this.tails.set(topic, tail);
       // A failed start is not cached: the next client tries again.
@@ -188,33 +207,34 @@ export class StreamHub implements OnModuleDestroy {
     return feed;
   }
 
+  /** The started tail of a topic, if it is running. */
+  private tailNow(topic: string): TopicFeed | undefined {
+    return this.started.get(topic);
+  }
+
   /** Moves the streams of a replay feed onto the live tail once the tail's buffer covers their position. */
   private migrate(replay: TopicFeed): void {
-    const tail = this.tails.get(replay.topic);
-    if (!tail) return;
-    void tail.then(
-      (t) => {
-        for (const sub of [...replay.subscribers]) {
-          if (!(sub instanceof SseStream) || sub.isEnded) continue;
-          const pos = sub.position();
-          if (!t.covers(pos)) continue;
-          replay.detach(sub);
-          sub.attachTo(t, pos);
-        }
-      },
-      () => undefined,
-    );
+    const tail = this.tailNow(replay.topic);
+    if (!tail || tail.isEnded) return;
+    for (const sub of [...replay.subscribers, ...replay.catchingUp]) {
+      if (!(sub instanceof SseStream) || sub.isEnded) continue;
+      const pos = sub.position();
+      if (!tail.covers(pos)) continue;
+      replay.detach(sub);
+      sub.attachTo(tail, pos);
+    }
   }
 
   private migrateAll(topic: string): void {
-    for (const feed of this.replays)
-      if (feed.topic === topic && feed.subscribers.size > 0) this.migrate(feed);
+    for (const feed of this.replays) if (feed.topic === topic && feed.followers > 0) this.migrate(feed);
   }
 
   private feedFailed(feed: TopicFeed, err: Error): void {
     this.logger.error({ err: err.message, topic: feed.topic, kind: feed.kind }, 'SSE feed reader failed');
-    if (feed.kind === 'tail') this.tails.delete(feed.topic);
-    else this.replays.delete(feed);
+    if (feed.kind === 'tail') {
+      this.tails.delete(feed.topic);
+      this.started.delete(feed.topic);
+    } else this.replays.delete(feed);
     void feed.close();
   }
 
@@ -229,7 +249,7 @@ export class StreamHub implements OnModuleDestroy {
     for (const s of this.streams) s.heartbeat();
     const now = Date.now();
     for (const feed of this.replays) {
-      if (feed.subscribers.size > 0) {
+      if (feed.followers > 0) {
         this.migrate(feed);
       } else if (now - feed.idleSince > REPLAY_IDLE_CLOSE_MS) {
         this.replays.delete(feed);
@@ -244,6 +264,7 @@ export class StreamHub implements OnModuleDestroy {
     for (const s of [...this.streams]) s.end('shutdown');
     const tails = await Promise.allSettled([...this.tails.values()]);
     this.tails.clear();
+    this.started.clear();
     const feeds = [...this.replays];
     this.replays.clear();
     for (const t of tails) if (t.status === 'fulfilled') feeds.push(t.value);

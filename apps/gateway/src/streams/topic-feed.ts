@@ -8,6 +8,8 @@ import { encodeCursor } from './stream-cursor';
 export interface FeedEntry {
   partition: number;
   offset: bigint;
+  /** offset + 1: the partition's position once this record is delivered. */
+  next: bigint;
   /** The CloudEvents type; undefined when the record is not a valid event (it is skipped, but still moves the cursor). */
   type: string | undefined;
   payload: Record<string, unknown> | undefined;
@@ -17,13 +19,19 @@ export interface FeedEntry {
   cursor: string;
   frame: Buffer | undefined;
   size: number;
+  /** Position of the entry in this feed's buffer, counting from its first record. */
+  seq: number;
 }
 
 export interface FeedSubscriber {
-  /** Every record the feed reads from the moment of attaching, in the feed's order. */
+  /** Every record the feed reads while the subscriber follows it live, in the feed's order. */
   receive(entry: FeedEntry, feed: TopicFeed): void;
   /** The feed stopped for good (its reader failed or the gateway is stopping). */
   feedEnded(feed: TopicFeed): void;
+  /** While catching up: the seq of the next buffered entry it will read. */
+  readonly nextSeq: number;
+  /** New entries were buffered; a follower waiting at the end of the buffer reads on. */
+  wake(): void;
 }
 
 export type Positions = Map<number, bigint>;
@@ -45,7 +53,7 @@ export function sseFrame(cursor: string, type: string, data: string): Buffer {
   return Buffer.from(`id: ${cursor}\nevent: ${type}\ndata: ${data}\n\n`, 'utf8');
 }
 
-function toEntry(record: TopicRecord, cursor: string): FeedEntry {
+function toEntry(record: TopicRecord, cursor: string, seq: number): FeedEntry {
   const offset = BigInt(record.offset);
   let type: string | undefined;
   let payload: Record<string, unknown> | undefined;
@@ -67,12 +75,14 @@ function toEntry(record: TopicRecord, cursor: string): FeedEntry {
   return {
     partition: record.partition,
     offset,
+    next: offset + 1n,
     type,
     payload,
     data,
     cursor,
     frame,
     size: (frame?.length ?? 0) + data.length + cursor.length + 96,
+    seq,
   };
 }
 
@@ -84,9 +94,14 @@ export class TopicFeed {
   private readonly entries: FeedEntry[] = [];
   private head = 0;
   private bytes = 0;
+  private nextSeq = 0;
   private reader?: TopicReader;
   private ended = false;
+  private paused = false;
+  /** Streams following the feed live: every new record is pushed to them as it is read. */
   readonly subscribers = new Set<FeedSubscriber>();
+  /** Streams still reading the buffer at their own pace; they join `subscribers` when they reach its end. */
+  readonly catchingUp = new Set<FeedSubscriber>();
   /** When the feed last had no subscriber (replay feeds close after a grace period). */
   idleSince = Date.now();
   cursor = '';
@@ -135,21 +150,31 @@ export class TopicFeed {
     return true;
   }
 
-  /**
-   * Replays the buffered records at or after `pos` to the subscriber, then delivers every new one; synchronous, so
-   * nothing can slip between the replay and the live records. The caller checks `covers(pos)` first.
-   */
-  attach(sub: FeedSubscriber, pos: Positions): void {
-    for (let i = this.head; i < this.entries.length; i++) {
-      const e = this.entries[i];
-      if (e.offset >= (pos.get(e.partition) ?? 0n)) sub.receive(e, this);
-    }
-    this.subscribers.add(sub);
+  /** The seq of the oldest buffered entry. */
+  get firstSeq(): number {
+    return this.nextSeq - (this.entries.length - this.head);
+  }
+
+  /** The seq the next record will get: a reader at this seq has seen the whole buffer. */
+  get endSeq(): number {
+    return this.nextSeq;
+  }
+
+  /** The buffered entry with this seq, or undefined once it has been evicted. */
+  entryAt(seq: number): FeedEntry | undefined {
+    const first = this.firstSeq;
+    if (seq < first || seq >= this.nextSeq) return undefined;
+    return this.entries[this.head + (seq - first)];
   }
 
   detach(sub: FeedSubscriber): void {
     this.subscribers.delete(sub);
-    if (this.subscribers.size === 0) this.idleSince = Date.now();
+    this.catchingUp.delete(sub);
+    if (this.subscribers.size === 0 && this.catchingUp.size === 0) this.idleSince = Date.now();
+  }
+
+  get followers(): number {
+    return this.subscribers.size + this.catchingUp.size;
   }
 
   /** True when `pos` names the feed's position on every partition (a stream there can use the shared frames). */
@@ -162,10 +187,37 @@ export class TopicFeed {
     if (this.ended) return;
     for (const r of records) {
       this.position.set(partition, BigInt(r.offset) + 1n);
-      const entry = toEntry(r, encodeCursor(this.position));
+      const entry = toEntry(r, encodeCursor(this.position), this.nextSeq);
+      this.nextSeq += 1;
       this.cursor = entry.cursor;
       this.push(entry);
       for (const sub of this.subscribers) sub.receive(entry, this);
+    }
+    for (const sub of [...this.catchingUp]) sub.wake();
+    this.release();
+  }
+
+  /**
+   * Evicts what the buffer no longer needs. A tail keeps a fixed window (a follower that falls out of it moves to a
+   * replay feed); a replay feed never evicts what a follower has not read, and pauses its reader instead.
+   */
+  release(): void {
+    let keepFrom = Infinity;
+    if (this.kind === 'replay') for (const sub of this.catchingUp) keepFrom = Math.min(keepFrom, sub.nextSeq);
+    while (this.bytes > this.opts.bufferBytes && this.head < this.entries.length - 1) {
+      const old = this.entries[this.head];
+      if (old.seq >= keepFrom) break;
+      this.head += 1;
+      this.bytes -= old.size;
+      this.coveredFrom.set(old.partition, old.offset + 1n);
+    }
+    if (this.kind === 'replay') {
+      const full = this.bytes > this.opts.bufferBytes;
+      if (full !== this.paused) {
+        this.paused = full;
+        if (full) this.reader?.pause();
+        else this.reader?.resume();
+      }
     }
     this.opts.onAdvance?.(this);
   }
@@ -173,12 +225,6 @@ export class TopicFeed {
   private push(entry: FeedEntry): void {
     this.entries.push(entry);
     this.bytes += entry.size;
-    while (this.bytes > this.opts.bufferBytes && this.head < this.entries.length - 1) {
-      const old = this.entries[this.head];
-      this.head += 1;
-      this.bytes -= old.size;
-      this.coveredFrom.set(old.partition, old.offset + 1n);
-    }
     // Compact now and then instead of shifting on every eviction.
     if (this.head > 1024 && this.head * 2 > this.entries.length) {
       this.entries.splice(0, this.head);
@@ -189,8 +235,9 @@ export class TopicFeed {
   async close(): Promise<void> {
     if (this.ended) return;
     this.ended = true;
-    const subs = [...this.subscribers];
+    const subs = [...this.subscribers, ...this.catchingUp];
     this.subscribers.clear();
+    this.catchingUp.clear();
     for (const s of subs) s.feedEnded(this);
     await this.reader?.close();
   }

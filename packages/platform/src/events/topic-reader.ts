@@ -135,7 +135,8 @@ export class TopicReader {
     await consumer.subscribe({ topic: this.opts.topic, fromBeginning: false });
     await consumer.run({
       autoCommit: false,
-      eachBatchAutoResolve: false,
+      // Resolved in memory only (nothing is committed), so the next fetch starts after the batch.
+      eachBatchAutoResolve: true,
       eachBatch: async ({ batch, isRunning, isStale }) => {
         if (this.closed || !isRunning() || isStale()) return;
         const expected = this.next.get(batch.partition);
@@ -157,6 +158,15 @@ export class TopicReader {
         await this.opts.onRecords(batch.partition, records);
       },
     });
+  }
+
+  /** Stops fetching (a batch already fetched may still be handed over) until `resume`. */
+  pause(): void {
+    this.consumer?.pause([{ topic: this.opts.topic }]);
+  }
+
+  resume(): void {
+    this.consumer?.resume([{ topic: this.opts.topic }]);
   }
 
   async close(): Promise<void> {
