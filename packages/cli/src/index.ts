@@ -1,0 +1,4 @@
+// Public surface of @mcp-host/cli: the program, for embedding and tests.
+export { buildProgram, run } from './program';
+export { COMMAND_ROUTES } from './api-routes';
+export type { CliIo } from './io';
