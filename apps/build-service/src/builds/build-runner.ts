@@ -6,7 +6,6 @@ import type { Readable } from 'node:stream';
 import { Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Logger } from 'pino';
-import * as tar from 'tar';
 import { DataSource } from 'typeorm';
 import type { ArtifactRun } from '@mcp-host/contracts';
 import { InjectConfig, InjectLogger, OutboxService } from '@mcp-host/platform';
@@ -31,8 +30,9 @@ export interface BuildJob {
   sourceRepository: string | null;
   sourceBranch: string | null;
   sourceRevision: string | null;
-  contextDir: string;
-  /** The scratch directory removed when the build ends (contains contextDir). */
+  /** A fresh tar stream of the build context, one per platform build. */
+  context: () => Readable;
+  /** The scratch directory removed when the build ends (the clone or the extracted upload). */
   scratchDir: string;
   dockerfile: string;
   buildArgs: Record<string, string>;
@@ -146,7 +146,7 @@ export class BuildRunner implements BeforeApplicationShutdown {
     let stage: Stage = 'build';
     try {
       await this.builds.markRunning(job.buildId);
-      await this.telemetry.emit(base, 'build_started', {
+      this.telemetry.queue(base, 'build_started', {
         platform: allPlatforms,
         architectures: job.platforms,
       });
@@ -177,14 +177,14 @@ export class BuildRunner implements BeforeApplicationShutdown {
       await this.builds.setStage(job.buildId, stage);
       const manifestDigest = await this.publishManifest(job, base, results, progress);
       await this.prune(job, base, progress);
-      await progress.flush();
+      await Promise.all([progress.flush(), this.telemetry.drain(job.buildId)]);
       await this.succeed(job, base, results, manifestDigest, progress);
     } catch (err) {
       const e =
         err instanceof StageError
           ? err
           : new StageError(stage, classifyError(errorMessage(err)), errorMessage(err));
-      await progress.flush();
+      await Promise.all([progress.flush(), this.telemetry.drain(job.buildId)]);
       await this.fail(job, base, e, progress);
     } finally {
       await rm(job.scratchDir, { recursive: true, force: true }).catch(() => undefined);
@@ -201,9 +201,7 @@ export class BuildRunner implements BeforeApplicationShutdown {
     const once = async (nc: boolean) => {
       try {
         await this.engine.build(
-          tar.c({ cwd: job.contextDir, portable: true, filter: (p) => !/^(\.\/)?\.git(\/|$)/.test(p) }, [
-            '.',
-          ]) as unknown as Readable,
+          job.context(),
           {
             tag: localRef,
             dockerfile: job.dockerfile,
@@ -249,16 +247,16 @@ export class BuildRunner implements BeforeApplicationShutdown {
     const remoteImage = `${job.target.image}:${remoteTag}`;
     await this.credentials.beforePush(base, platform, outcome);
 
-    await this.telemetry.emit(base, 'tag_started', { platform, reason: remoteImage });
+    this.telemetry.queue(base, 'tag_started', { platform, reason: remoteImage });
     try {
       await this.engine.tag(localRef, job.target.image, remoteTag);
     } catch (err) {
       const msg = errorMessage(err);
       await this.telemetry.emit(base, 'tag_failed', { platform, error_kind: 'tag', error: msg });
-      await this.telemetry.emit(base, 'push_failed', { platform, attempt: 0, error_kind: 'tag', error: msg });
+      this.telemetry.queue(base, 'push_failed', { platform, attempt: 0, error_kind: 'tag', error: msg });
       throw new StageError('tag', 'tag', `${platform}: ${msg}`);
     }
-    await this.telemetry.emit(base, 'tag_succeeded', { platform });
+    this.telemetry.queue(base, 'tag_succeeded', { platform });
     const digest = await this.pushWithRetry(job, base, platform, remoteTag, outcome, progress);
     return { platform, remoteImage, remoteTag, digest, outcome };
   }
@@ -280,7 +278,7 @@ export class BuildRunner implements BeforeApplicationShutdown {
       } catch (err) {
         // The push stream never opened: attempt 0, as the spec has it for pre-stream failures.
         const msg = `cannot read REGISTRY_AUTH_DOCKERCONFIG: ${errorMessage(err)}`;
-        await this.telemetry.emit(base, 'push_failed', {
+        this.telemetry.queue(base, 'push_failed', {
           platform,
           attempt: 0,
           error_kind: 'credentials',
@@ -288,7 +286,7 @@ export class BuildRunner implements BeforeApplicationShutdown {
         });
         throw new StageError('auth', 'credentials', msg);
       }
-      await this.telemetry.emit(base, 'push_started', { platform, attempt });
+      this.telemetry.queue(base, 'push_started', { platform, attempt });
       const timeout = AbortSignal.timeout(this.config.REGISTRY_PUSH_TIMEOUT_SECONDS * 1000);
       try {
         const digest = await this.engine.push(
@@ -299,7 +297,7 @@ export class BuildRunner implements BeforeApplicationShutdown {
           timeout,
         );
         const retried = attempt > 1;
-        await this.telemetry.emit(
+        this.telemetry.queue(
           base,
           'push_succeeded',
           {
@@ -317,7 +315,7 @@ export class BuildRunner implements BeforeApplicationShutdown {
           ? `push timed out after ${this.config.REGISTRY_PUSH_TIMEOUT_SECONDS}s: ${errorMessage(err)}`
           : errorMessage(err);
         const kind: PushErrorKind = timeout.aborted ? 'timeout' : classifyError(msg);
-        await this.telemetry.emit(
+        this.telemetry.queue(
           base,
           'push_failed',
           { platform, attempt, error_kind: kind, error: msg, auth_expired: kind === 'auth' },
@@ -327,7 +325,7 @@ export class BuildRunner implements BeforeApplicationShutdown {
         if (kind === 'auth' && !refreshed && attempt <= limit && this.credentials.refreshConfigured) {
           refreshed = true;
           if (await this.credentials.refresh(base, platform, attempt, msg, outcome)) {
-            await this.telemetry.emit(base, 'push_retry', {
+            this.telemetry.queue(base, 'push_retry', {
               platform,
               attempt,
               reason: 'auth_refresh',
@@ -339,7 +337,7 @@ export class BuildRunner implements BeforeApplicationShutdown {
           }
         }
         if (isTransient(kind) && attempt <= limit) {
-          await this.telemetry.emit(base, 'push_retry', {
+          this.telemetry.queue(base, 'push_retry', {
             platform,
             attempt,
             reason: 'transient',
@@ -404,11 +402,11 @@ export class BuildRunner implements BeforeApplicationShutdown {
           }),
         );
       }
-      const digest = await this.withRegistryRetry(() =>
-        this.registry.putManifest(job.target, job.tag, mediaType, body),
-      );
-      await this.withRegistryRetry(() => this.registry.putManifest(job.target, 'latest', mediaType, body));
-      await this.telemetry.emit(base, 'manifest_published', {
+      const [digest] = await Promise.all([
+        this.withRegistryRetry(() => this.registry.putManifest(job.target, job.tag, mediaType, body)),
+        this.withRegistryRetry(() => this.registry.putManifest(job.target, 'latest', mediaType, body)),
+      ]);
+      this.telemetry.queue(base, 'manifest_published', {
         platform: allPlatforms,
         architectures: job.platforms,
         digest,

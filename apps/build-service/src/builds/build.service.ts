@@ -3,6 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import * as tar from 'tar';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -16,7 +18,7 @@ import { registryTargetOf } from '../registry/registry-target';
 import { ServerProjectionRepository } from '../servers/server-projection.repository';
 import { extractArchive } from '../sources/archive-source';
 import { BuildErrorCode, BuildException } from '../sources/build-source.exception';
-import { cloneSource } from '../sources/git-source';
+import { archiveStream, cloneSource, isFileAt } from '../sources/git-source';
 import { RegistryTelemetryService } from '../telemetry/registry-telemetry.service';
 import { BuildRunner, recordFailure } from './build-runner';
 import { BuildRepository, toBuildRun } from './build.repository';
@@ -96,13 +98,19 @@ export class BuildService {
           this.config.BUILD_GIT_TIMEOUT_SECONDS,
         );
       }
-      const dockerfilePath = resolve(contextDir, dockerfile);
-      const rel = relative(contextDir, dockerfilePath);
-      const isFile = await stat(dockerfilePath).then(
-        (s) => s.isFile(),
-        () => false,
-      );
-      if (rel.startsWith('..') || !isFile) {
+      let found: boolean;
+      if (archive) {
+        const rel = relative(contextDir, resolve(contextDir, dockerfile));
+        found =
+          !rel.startsWith('..') &&
+          (await stat(join(contextDir, rel)).then(
+            (s) => s.isFile(),
+            () => false,
+          ));
+      } else {
+        found = await isFileAt(contextDir, revision!, dockerfile);
+      }
+      if (!found) {
         throw new BuildException(
           BuildErrorCode.DOCKERFILE_NOT_FOUND,
           `No Dockerfile at ${dockerfile} in the ${archive ? 'uploaded context' : `repository ${repository} (${branch})`}.`,
@@ -149,7 +157,9 @@ export class BuildService {
       sourceRepository: repository,
       sourceBranch: branch,
       sourceRevision: revision,
-      contextDir,
+      context: archive
+        ? () => tar.c({ cwd: contextDir, portable: true }, ['.']) as unknown as Readable
+        : () => archiveStream(contextDir, revision!),
       scratchDir,
       dockerfile,
       buildArgs: body.build_args ?? {},

@@ -110,7 +110,7 @@ export class CredentialService {
   ): Promise<CredentialHealth> {
     return this.serialised(async () => {
       let health = await this.health();
-      await this.telemetry.emit(base, 'auth_health_reported', {
+      this.telemetry.queue(base, 'auth_health_reported', {
         platform,
         auth_expired: health.status === 'expired',
         ...health,

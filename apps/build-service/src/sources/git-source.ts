@@ -1,5 +1,6 @@
 // Clones a server's git repository at a branch (and optional revision) into a scratch directory.
 import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { BuildErrorCode, BuildException } from './build-source.exception';
 
 function git(
@@ -40,7 +41,10 @@ function reasonOf(stderr: string): string {
   return lines.join('\n') || 'git failed without a message';
 }
 
-/** Clones into `dir` (which must not exist) and returns the commit checked out. 422 with git's reason otherwise. */
+/**
+ * Clones the branch into `dir` (a bare repository: nothing is checked out, the build context is streamed from it
+ * with `git archive`) and returns the commit to build. 422 with git's reason when the URL, branch or revision is bad.
+ */
 export async function cloneSource(
   o: { repository: string; branch: string; revision?: string; dir: string },
   timeoutSeconds: number,
@@ -48,12 +52,13 @@ export async function cloneSource(
   const clone = await git(
     [
       'clone',
+      '--bare',
       '--quiet',
       '--no-tags',
       '--single-branch',
       '--branch',
       o.branch,
-      ...(o.revision ? [] : ['--depth', '1']),
+      ...(o.revision || !/^[a-z][a-z0-9+.-]*:\/\//i.test(o.repository) ? [] : ['--depth', '1']),
       '--',
       o.repository,
       o.dir,
@@ -68,20 +73,41 @@ export async function cloneSource(
       { git: reasonOf(clone.stderr), repository: o.repository, branch: o.branch },
     );
   }
-  if (o.revision) {
-    const checkout = await git(
-      ['-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--detach', `${o.revision}^{commit}`, '--'],
-      o.dir,
-      timeoutSeconds,
+  const wanted = o.revision ? `${o.revision}^{commit}` : 'HEAD^{commit}';
+  const head = await git(['rev-parse', '--verify', '--end-of-options', wanted], o.dir, timeoutSeconds);
+  if (head.code !== 0) {
+    throw new BuildException(
+      BuildErrorCode.GIT_SOURCE_UNAVAILABLE,
+      `Revision ${o.revision ?? 'HEAD'} is not on branch ${o.branch} of ${o.repository}: ${reasonOf(head.stderr)}`,
+      {
+        git: reasonOf(head.stderr),
+        repository: o.repository,
+        branch: o.branch,
+        revision: o.revision ?? null,
+      },
     );
-    if (checkout.code !== 0) {
-      throw new BuildException(
-        BuildErrorCode.GIT_SOURCE_UNAVAILABLE,
-        `Revision ${o.revision} is not on branch ${o.branch} of ${o.repository}: ${reasonOf(checkout.stderr)}`,
-        { git: reasonOf(checkout.stderr), repository: o.repository, branch: o.branch, revision: o.revision },
-      );
-    }
   }
-  const head = await git(['rev-parse', 'HEAD'], o.dir, timeoutSeconds);
   return head.stdout.trim();
+}
+
+/** Whether `path` (relative to the repository root) is a file at `revision`. */
+export async function isFileAt(dir: string, revision: string, path: string): Promise<boolean> {
+  const clean = path.replace(/^\.\//, '');
+  if (clean.split('/').includes('..') || clean.startsWith('/')) return false;
+  const res = await git(['cat-file', '-t', `${revision}:${clean}`], dir, 30);
+  return res.code === 0 && res.stdout.trim() === 'blob';
+}
+
+/** The tree at `revision` as a tar stream (the build context), straight from the object store. */
+export function archiveStream(dir: string, revision: string): Readable {
+  const child = spawn('git', ['archive', '--format=tar', revision], {
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-2000)));
+  child.once('close', (code) => {
+    if (code !== 0) child.stdout.destroy(new Error(`git archive failed: ${stderr.trim()}`));
+  });
+  return child.stdout;
 }

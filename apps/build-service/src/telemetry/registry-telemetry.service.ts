@@ -62,6 +62,7 @@ const ERROR_EVENTS = new Set<RegistryTelemetryEvent>([
 @Injectable()
 export class RegistryTelemetryService {
   private readonly log: Logger;
+  private readonly chains = new Map<string, Promise<void>>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -72,16 +73,49 @@ export class RegistryTelemetryService {
     this.log = logger.child({ target: REGISTRY_TELEMETRY_TARGET });
   }
 
-  /** Stores and publishes one metric in its own transaction; returns its details as written. */
-  async emit(
+  /**
+   * Stores and publishes one metric in its own transaction; resolves with its details once written.
+   * Metrics of one build are written in the order they were emitted (a per-build chain), so `queue` and `emit`
+   * may be mixed freely.
+   */
+  emit(
     base: TelemetryBase,
     event: RegistryTelemetryEvent,
     fields: TelemetryFields,
     logMessage?: string,
   ): Promise<RegistryTelemetryDetails> {
-    const details = await this.dataSource.transaction((m) => this.write(m, base, event, fields));
-    this.logLine(base, event, details, logMessage);
-    return details;
+    const key = base.build_id ?? base.server_id;
+    const written = (this.chains.get(key) ?? Promise.resolve()).then(async () => {
+      const details = await this.dataSource.transaction((m) => this.write(m, base, event, fields));
+      this.logLine(base, event, details, logMessage);
+      return details;
+    });
+    const settled = written.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.chains.set(key, settled);
+    void settled.then(() => {
+      if (this.chains.get(key) === settled) this.chains.delete(key);
+    });
+    return written;
+  }
+
+  /** Emits without waiting for the write: off the build's critical path; `drain(buildId)` waits for it. */
+  queue(
+    base: TelemetryBase,
+    event: RegistryTelemetryEvent,
+    fields: TelemetryFields,
+    logMessage?: string,
+  ): void {
+    this.emit(base, event, fields, logMessage).catch((err: unknown) =>
+      this.log.error({ err, event, build_id: base.build_id }, 'could not record a registry metric'),
+    );
+  }
+
+  /** Resolves once every metric emitted so far for the build is written. */
+  async drain(buildId: string): Promise<void> {
+    await this.chains.get(buildId);
   }
 
   /** Stores and publishes one metric inside the caller's transaction (logged at once; the caller commits). */
