@@ -32,6 +32,15 @@ function echoUpstream(seen: Seen[], onChunk: (chunk: string) => void) {
       res.end(JSON.stringify({ status: 'ready', checks: { database: 'up', kafka: 'up' } }));
       return;
     }
+    if (req.url === '/api/servers/sink/start') {
+      // Answers only after the whole body, like a service that parses JSON.
+      let bytes = 0;
+      req.on('data', (c: Buffer) => (bytes += c.length));
+      req.on('end', () =>
+        res.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify({ bytes })),
+      );
+      return;
+    }
     if (req.method === 'POST') {
       res.writeHead(201, {
         'content-type': 'application/octet-stream',
@@ -295,6 +304,9 @@ describe('gateway', () => {
 
     it('when a path holds dot segments or encoded slashes, then the answer is 400 before routing', async () => {
       for (const path of [
+        '/api/../internal',
+        '/api/%2e%2e%2finternal',
+        '/api/servers/%2e%2e%2f%2e%2e%2finternal',
         '/api/servers/..',
         '/api/servers/%2e%2e/tokens',
         '/api/servers/a%2Fb',
@@ -384,6 +396,43 @@ describe('gateway', () => {
       expect(createHash('sha256').update(back).digest('hex')).toBe(
         createHash('sha256').update(payload).digest('hex'),
       );
+    });
+
+    it('when a body is larger than HTTP_BODY_LIMIT_BYTES, declared or streamed, then the answer is 413 PAYLOAD_TOO_LARGE', async () => {
+      const big = randomBytes(9 * 1024 * 1024);
+      const declared = await api('/api/servers', {
+        method: 'POST',
+        headers: { 'content-type': 'application/octet-stream' },
+        body: big,
+      });
+      expect(declared.status).toBe(413);
+      await expect(declared.json()).resolves.toMatchObject({ error: { code: 'PAYLOAD_TOO_LARGE' } });
+
+      const u = new URL(base);
+      const streamed = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = http.request({
+          host: u.hostname,
+          port: u.port,
+          path: '/api/servers/sink/start',
+          method: 'POST',
+          agent: false,
+          headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/octet-stream' },
+        });
+        req.on('error', reject);
+        req.on('response', (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }),
+          );
+        });
+        chunkListener = () => undefined;
+        // Chunked: no length is declared, so the gateway counts while it forwards.
+        for (let i = 0; i < 9; i++) req.write(big.subarray(i * 1024 * 1024, (i + 1) * 1024 * 1024));
+        req.end();
+      });
+      expect(streamed.status).toBe(413);
+      expect(JSON.parse(streamed.body)).toMatchObject({ error: { code: 'PAYLOAD_TOO_LARGE' } });
     });
 
     it('when the upstream refuses the connection, then the answer is 503 UPSTREAM_UNAVAILABLE', async () => {

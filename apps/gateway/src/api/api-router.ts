@@ -47,6 +47,18 @@ const METHODS: ('GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS'
   'OPTIONS',
 ];
 
+/**
+ * Lets a refused body drain so the client reads the answer instead of a reset; a body far over the limit is not
+ * worth receiving, so the connection closes after the answer instead.
+ */
+function discardBody(req: FastifyRequest, reply: FastifyReply, declared: number, limit: number): void {
+  if (declared <= 16 * limit) {
+    req.raw.resume();
+  } else {
+    void reply.header('connection', 'close');
+  }
+}
+
 @Injectable()
 export class ApiRouter implements OnModuleInit {
   constructor(
@@ -125,6 +137,7 @@ export class ApiRouter implements OnModuleInit {
     if (route.service === 'gateway') return this.local(route, params, caller, req, reply);
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > this.config.HTTP_BODY_LIMIT_BYTES) {
+      discardBody(req, reply, declared, this.config.HTTP_BODY_LIMIT_BYTES);
       throw new ApiException(
         413,
         'PAYLOAD_TOO_LARGE',
@@ -132,7 +145,10 @@ export class ApiRouter implements OnModuleInit {
       );
     }
     const result = await this.proxy.forward(req, reply, route.service, caller);
-    if (!result.ok) throw result.error;
+    if (!result.ok) {
+      if (result.error.status === 413) discardBody(req, reply, Infinity, this.config.HTTP_BODY_LIMIT_BYTES);
+      throw result.error;
+    }
   }
 
   private async local(

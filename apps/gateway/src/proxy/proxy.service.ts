@@ -27,15 +27,16 @@ const DROPPED_REQUEST_HEADERS = new Set<string>([
 export class BodyTooLargeError extends Error {}
 
 /** Passes a streamed body through, failing once it grows past `limit` bytes. */
-function limitedBody(limit: number): Transform {
+function limitedBody(limit: number): { stream: Transform; exceeded: () => boolean } {
   let seen = 0;
-  return new Transform({
+  const stream = new Transform({
     transform(chunk: Buffer, _enc, done) {
       seen += chunk.length;
       if (seen > limit) done(new BodyTooLargeError(`body larger than ${limit} bytes`));
       else done(null, chunk);
     },
   });
+  return { stream, exceeded: () => seen > limit };
 }
 
 export type ProxyResult = { ok: true } | { ok: false; error: ApiException };
@@ -47,6 +48,14 @@ export class ProxyService {
     @InjectConfig() private readonly config: GatewayConfig,
     @InjectLogger() private readonly logger: Logger,
   ) {}
+
+  private tooLarge(): ApiException {
+    return new ApiException(
+      413,
+      'PAYLOAD_TOO_LARGE',
+      `The body may not exceed ${this.config.HTTP_BODY_LIMIT_BYTES} bytes (HTTP_BODY_LIMIT_BYTES).`,
+    );
+  }
 
   async forward(
     req: FastifyRequest,
@@ -69,11 +78,12 @@ export class ProxyService {
         ? req.headers['content-length'] !== '0'
         : req.headers['transfer-encoding'] !== undefined;
     // A declared length was checked by the router; a chunked body is counted as it streams.
+    const limited = limitedBody(this.config.HTTP_BODY_LIMIT_BYTES);
     const body = !hasBody
       ? undefined
       : req.headers['content-length'] !== undefined
         ? req.raw
-        : req.raw.pipe(limitedBody(this.config.HTTP_BODY_LIMIT_BYTES));
+        : req.raw.pipe(limited.stream);
 
     // A client that goes away cancels its upstream call instead of leaving it to run out.
     const abort = new AbortController();
@@ -116,6 +126,10 @@ export class ProxyService {
       return { ok: false, error };
     }
 
+    if (limited.exceeded()) {
+      res.body.destroy();
+      return { ok: false, error: this.tooLarge() };
+    }
     res.body.once('error', (err: Error) => {
       this.logger.warn({ upstream: service, err: err.message }, 'upstream response body broke off');
     });

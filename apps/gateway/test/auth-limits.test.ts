@@ -1,0 +1,270 @@
+// OIDC bearer JWTs against a loopback issuer (with a key rotation), per-token rate limits in memory and in the real
+// Redis shared by two gateways, and the OpenAPI document at /api/docs.
+import { randomUUID } from 'node:crypto';
+import { promises as fs, readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import Redis from 'ioredis';
+import { buildOpenApiDocument, tokenSelfSchema } from '@mcp-host/contracts';
+import { createServiceApp, type ServiceApp } from '@mcp-host/platform';
+import {
+  createTestDatabase,
+  startTestKafka,
+  type TestDatabase,
+  type TestKafka,
+} from '@mcp-host/platform/testing';
+
+import { GatewayModule } from '../src';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+type KeyPair = Awaited<ReturnType<typeof generateKeyPair>>;
+
+/** A loopback OIDC issuer: discovery document and a JWKS whose keys the test swaps to rotate. */
+async function startIssuer() {
+  let jwks: { keys: JWK[] } = { keys: [] };
+  let jwksFetches = 0;
+  const server = http.createServer((req, res) => {
+    const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    if (req.url === '/.well-known/openid-configuration') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ issuer, jwks_uri: `${issuer}/jwks` }));
+    } else if (req.url === '/jwks') {
+      jwksFetches += 1;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(jwks));
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const newKey = async (kid: string) => {
+    const pair = await generateKeyPair('RS256', { extractable: true });
+    const jwk = { ...(await exportJWK(pair.publicKey)), kid, alg: 'RS256', use: 'sig' };
+    return { pair, kid, jwk };
+  };
+  return {
+    issuer,
+    newKey,
+    publish(keys: { jwk: JWK }[]) {
+      jwks = { keys: keys.map((k) => k.jwk) };
+    },
+    get fetches() {
+      return jwksFetches;
+    },
+    close: () => new Promise((r) => server.close(r)),
+  };
+}
+
+async function jwt(
+  key: { pair: KeyPair; kid: string },
+  issuer: string,
+  claims: Record<string, unknown>,
+  opts: { expiresIn?: string; audience?: string } = {},
+): Promise<string> {
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'RS256', kid: key.kid })
+    .setIssuer(issuer)
+    .setAudience(opts.audience ?? 'mcp-host')
+    .setIssuedAt()
+    .setExpirationTime(opts.expiresIn ?? '5m')
+    .sign(key.pair.privateKey);
+}
+
+describe('authentication, rate limits and docs', () => {
+  let db: TestDatabase;
+  let kafka: TestKafka;
+  let dir: string;
+  let issuer: Awaited<ReturnType<typeof startIssuer>>;
+  let redis: Redis;
+  const prefix = `mcp-host:test:${randomUUID()}:`;
+  const apps: ServiceApp[] = [];
+  let memory: string;
+  let sharedA: string;
+  let sharedB: string;
+  let admin: string;
+
+  const start = async (extra: Record<string, string>) => {
+    const app = await createServiceApp(
+      GatewayModule.forRoot({
+        env: {
+          DATABASE_URL: db.url,
+          KAFKA_BROKERS: kafka.brokers.join(','),
+          LOG_LEVEL: 'silent',
+          GATEWAY_ADMIN_TOKEN_FILE: join(dir, 'admin-token'),
+          ...extra,
+        },
+      }),
+    );
+    apps.push(app);
+    return app.listen(0, '127.0.0.1');
+  };
+
+  const call = (base: string, path: string, token: string, init: RequestInit = {}) =>
+    fetch(`${base}${path}`, {
+      ...init,
+      headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${token}` },
+    });
+
+  const viewerToken = async (base: string) => {
+    const res = await call(base, '/api/tokens', admin, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: `rl-${randomUUID()}`, role: 'viewer' }),
+    });
+    expect(res.status).toBe(201);
+    return ((await res.json()) as { token: string }).token;
+  };
+
+  beforeAll(async () => {
+    [db, kafka, issuer] = await Promise.all([
+      createTestDatabase('gateway_auth'),
+      startTestKafka(),
+      startIssuer(),
+    ]);
+    dir = await fs.mkdtemp(join(tmpdir(), 'gateway-auth-'));
+    redis = new Redis(REDIS_URL);
+    memory = await start({
+      RATE_LIMIT_PER_MINUTE: '60',
+      RATE_LIMIT_BURST: '5',
+      OIDC_ISSUER: issuer.issuer,
+      OIDC_AUDIENCE: 'mcp-host',
+      OIDC_JWKS_COOLDOWN_MS: '0',
+    });
+    admin = (await fs.readFile(join(dir, 'admin-token'), 'utf8')).trim();
+    const shared = {
+      RATE_LIMIT_PER_MINUTE: '60',
+      RATE_LIMIT_BURST: '4',
+      REDIS_URL,
+      RATE_LIMIT_REDIS_PREFIX: prefix,
+    };
+    [sharedA, sharedB] = await Promise.all([start(shared), start(shared)]);
+  });
+
+  afterAll(async () => {
+    for (const app of apps) await app.close();
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+    await issuer?.close();
+    await kafka?.stop();
+    await db?.drop();
+    if (dir) await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  describe('OIDC', () => {
+    it('when a JWT from the issuer carries a role claim, then it is accepted with that role and its subject', async () => {
+      const key = await issuer.newKey('k1');
+      issuer.publish([key]);
+      const token = await jwt(key, issuer.issuer, { sub: 'alice@example.test', mcp_host_role: 'operator' });
+      const res = await call(memory, '/api/tokens/me', token);
+      expect(res.status).toBe(200);
+      const me = tokenSelfSchema.parse(await res.json());
+      expect(me).toMatchObject({ subject: 'alice@example.test', role: 'operator' });
+      // An operator may not manage tokens.
+      expect((await call(memory, '/api/tokens', token)).status).toBe(403);
+    });
+
+    it('when a JWT is expired, from another issuer, for another audience, unsigned by the issuer or without a role, then it is refused', async () => {
+      const key = await issuer.newKey('k-bad');
+      issuer.publish([key]);
+      const stranger = await issuer.newKey('k-bad');
+      const cases: [string, number][] = [
+        [await jwt(key, issuer.issuer, { sub: 'a', mcp_host_role: 'admin' }, { expiresIn: '-1m' }), 401],
+        [await jwt(key, 'http://elsewhere.test', { sub: 'a', mcp_host_role: 'admin' }), 401],
+        [await jwt(key, issuer.issuer, { sub: 'a', mcp_host_role: 'admin' }, { audience: 'other' }), 401],
+        [await jwt(stranger, issuer.issuer, { sub: 'a', mcp_host_role: 'admin' }), 401],
+        [await jwt(key, issuer.issuer, { sub: 'a' }), 403],
+        [await jwt(key, issuer.issuer, { sub: 'a', mcp_host_role: 'root' }), 403],
+      ];
+      for (const [token, status] of cases) {
+        const res = await call(memory, '/api/tokens/me', token);
+        expect(res.status).toBe(status);
+      }
+    });
+
+    it('when the issuer rotates its signing key, then tokens signed with the new key are accepted without a restart', async () => {
+      const old = await issuer.newKey('rot-1');
+      issuer.publish([old]);
+      const first = await jwt(old, issuer.issuer, { sub: 'bob', mcp_host_role: 'viewer' });
+      expect((await call(memory, '/api/tokens/me', first)).status).toBe(200);
+      const fetchesBefore = issuer.fetches;
+
+      const fresh = await issuer.newKey('rot-2');
+      issuer.publish([fresh]);
+      const second = await jwt(fresh, issuer.issuer, { sub: 'bob', mcp_host_role: 'viewer' });
+      const res = await call(memory, '/api/tokens/me', second);
+      expect(res.status).toBe(200);
+      expect(issuer.fetches).toBeGreaterThan(fetchesBefore);
+      // The retired key is gone from the JWKS, so its tokens no longer verify once the set was re-read.
+      expect((await call(memory, '/api/tokens/me', first)).status).toBe(401);
+    });
+  });
+
+  describe('rate limits', () => {
+    it('when a token exceeds its in-memory bucket, then it gets 429 RATE_LIMITED with Retry-After, and other tokens do not', async () => {
+      const token = await viewerToken(memory);
+      const statuses: number[] = [];
+      let limited: Response | undefined;
+      for (let i = 0; i < 8; i++) {
+        const res = await call(memory, '/api/tokens/me', token);
+        statuses.push(res.status);
+        if (res.status === 429) limited ??= res;
+        else await res.arrayBuffer();
+      }
+      expect(statuses.slice(0, 5)).toEqual([200, 200, 200, 200, 200]);
+      expect(statuses.slice(5).every((s) => s === 429)).toBe(true);
+      expect(Number(limited?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      await expect(limited?.json()).resolves.toMatchObject({ error: { code: 'RATE_LIMITED' } });
+      const other = await viewerToken(memory);
+      expect((await call(memory, '/api/tokens/me', other)).status).toBe(200);
+    });
+
+    it('when two gateways share Redis, then a token has one bucket across both', async () => {
+      const token = await viewerToken(sharedA);
+      const statuses: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        const res = await call(i % 2 === 0 ? sharedA : sharedB, '/api/tokens/me', token);
+        statuses.push(res.status);
+        await res.arrayBuffer();
+      }
+      expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
+      const keys = await redis.keys(`${prefix}*`);
+      expect(keys.length).toBeGreaterThanOrEqual(1);
+      const limited = await call(sharedB, '/api/tokens/me', token);
+      expect(limited.status).toBe(429);
+      expect(limited.headers.get('retry-after')).toBe('1');
+    });
+  });
+
+  describe('OpenAPI', () => {
+    it('when /api/docs is asked for JSON, then it is the committed OpenAPI 3.1 document, built from the contracts', async () => {
+      const res = await call(memory, '/api/docs?format=json', admin);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+      const served = (await res.json()) as Record<string, unknown>;
+      expect(served.openapi).toBe('3.1.0');
+      expect(served).toEqual(buildOpenApiDocument());
+      const committed = JSON.parse(
+        readFileSync(resolve(__dirname, '../../../packages/contracts/schemas/openapi.json'), 'utf8'),
+      ) as unknown;
+      expect(served).toEqual(committed);
+      const negotiated = await call(memory, '/api/docs', admin, { headers: { accept: 'application/json' } });
+      expect(negotiated.headers.get('content-type')).toMatch(/^application\/json/);
+    });
+
+    it('when a browser asks for /api/docs, then it gets a readable page that loads nothing from elsewhere', async () => {
+      const res = await call(memory, '/api/docs', admin, { headers: { accept: 'text/html,*/*' } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+      const html = await res.text();
+      expect(html).toContain('/api/servers/{id}');
+      expect(html).toContain('/api/trust/stream');
+      expect(html).not.toMatch(/<script|<link|https?:\/\/(?!json-schema)/i);
+    });
+  });
+});
