@@ -4,7 +4,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1 CI="${CI:-}"
 
-# Debian packages: kcat is the second Kafka client (librdkafka) the broker conformance suite uses.
+# Debian packages, keyed by the command that shows each is installed: kcat is the second Kafka client (librdkafka)
+# of the broker conformance suite; podman (with runc) is the container engine and docker-registry the OCI registry
+# the build tests start; git clones build sources. The standalone host runs without them (builds then report that
+# no engine is reachable), so only the test run (SETUP_STRICT=1) insists on them.
 declare -A PKG_FOR=([kcat]=kcat [podman]=podman [docker-registry]=docker-registry [runc]=runc [git]=git)
 missing=()
 for cmd in "${!PKG_FOR[@]}"; do
@@ -16,8 +19,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "setup: please install these Debian packages as root: apt-get install -y ${missing[*]}" >&2
-    exit 1
+    echo "setup: these Debian packages are missing (install them as root): apt-get install -y ${missing[*]}" >&2
+    if [ "${SETUP_STRICT:-0}" = 1 ]; then exit 1; fi
   fi
 fi
 

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
-bash scripts/setup.sh
+SETUP_STRICT=1 bash scripts/setup.sh
 
 for probe in "127.0.0.1 5432 PostgreSQL" "127.0.0.1 6379 Redis"; do
   set -- $probe
