@@ -4,6 +4,7 @@ import { createServiceApp, type ServiceApp } from '@mcp-host/platform';
 import {
   collectEvents,
   createTestDatabase,
+  publishTestEvent,
   startTestKafka,
   waitFor,
   type CollectedEvent,
@@ -156,5 +157,90 @@ describe('server registry', () => {
     expect(metrics).toContain('mcp_host_http_requests_total');
     expect(metrics).toContain('mcp_host_events_published_total');
     expect(metrics).toContain('mcp_host_outbox_lag_events');
+  });
+});
+
+describe('server build status', () => {
+  let db: TestDatabase;
+  let kafka: TestKafka;
+  let service: ServiceApp;
+  let url: string;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('policy_build_status');
+    kafka = await startTestKafka();
+    service = await createServiceApp(
+      PolicyEngineModule.forRoot({
+        env: {
+          DATABASE_URL: db.url,
+          KAFKA_BROKERS: kafka.brokers.join(','),
+          LOG_LEVEL: 'warn',
+          OUTBOX_POLL_INTERVAL_MS: '200',
+        },
+      }),
+    );
+    url = await service.listen(0, '127.0.0.1');
+  });
+  afterAll(async () => {
+    await service.close();
+    await kafka.stop();
+    await db.drop();
+  });
+
+  it('when the build-service reports a run, then the server goes building → error → built and each step is republished', async () => {
+    const created = (await (
+      await fetch(`${url}/api/servers`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'built-one', server_type: 'Router' }),
+      })
+    ).json()) as Server;
+    const collector = await collectEvents(kafka.brokers, TOPICS.servers.name);
+    const status = async () =>
+      ((await (await fetch(`${url}/api/servers/${created.id}`)).json()) as Server).status;
+    const buildId = '0b9c6c32-7a2e-4c7e-9a55-3f0c0a1d2e01';
+    try {
+      await publishTestEvent(kafka.brokers, 'build.started', {
+        build_id: buildId,
+        server_id: created.id,
+        source_repository: null,
+        source_branch: null,
+        dockerfile_path: 'Dockerfile',
+        platforms: ['linux/amd64'],
+        requested_by: null,
+        started_at: new Date().toISOString(),
+      });
+      await waitFor(async () => ((await status()) === 'building' ? true : undefined), { what: 'building' });
+      await publishTestEvent(kafka.brokers, 'build.failed', {
+        build_id: buildId,
+        server_id: created.id,
+        stage: 'push',
+        error_kind: 'registry_5xx',
+        message: 'registry answered 500 three times',
+        completed_at: new Date().toISOString(),
+      });
+      await waitFor(async () => ((await status()) === 'error' ? true : undefined), { what: 'error' });
+      await publishTestEvent(kafka.brokers, 'build.succeeded', {
+        build_id: buildId,
+        server_id: created.id,
+        artifact_run_id: null,
+        registry_image: null,
+        manifest_digest: null,
+        completed_at: new Date().toISOString(),
+      });
+      await waitFor(async () => ((await status()) === 'built' ? true : undefined), { what: 'built' });
+      await waitFor(
+        () =>
+          collector.events.filter((e) => e.key === created.id && e.type === 'server.updated').length >= 3
+            ? true
+            : undefined,
+        { what: 'three server.updated events' },
+      );
+      const updates = collector.events.filter((e) => e.key === created.id && e.type === 'server.updated');
+      expect(updates.map((e) => e.payload.status)).toEqual(['building', 'error', 'built']);
+      expect(updates.map((e) => e.payload.version)).toEqual([2, 3, 4]);
+    } finally {
+      await collector.stop();
+    }
   });
 });

@@ -107,6 +107,22 @@ export class ServerRepository {
     return rows[0];
   }
 
+  /** Moves a server to a build status, bumping its version; undefined when the server no longer exists. */
+  async setBuildStatus(
+    m: EntityManager,
+    id: string,
+    buildId: string,
+    status: string,
+    reason: string | null,
+  ): Promise<ServerEntity | undefined> {
+    const [rows] = (await m.query(
+      `UPDATE servers SET status = $2, status_reason = $3, last_build_id = $4, version = version + 1, updated_at = now()
+       WHERE id = $1 RETURNING ${COLUMNS}`,
+      [id, status, reason, buildId],
+    )) as [ServerEntity[], number];
+    return rows[0];
+  }
+
   async deleteIfVersion(m: EntityManager, id: string, version?: number): Promise<ServerEntity | undefined> {
     const [rows] = (await m.query(
       `DELETE FROM servers WHERE id = $1 ${version === undefined ? '' : 'AND version = $2'} RETURNING ${COLUMNS}`,

@@ -3,6 +3,10 @@ import { Module } from '@nestjs/common';
 import { ServerController } from './server.controller';
 import { ServerRepository } from './server.repository';
 import { ServerService } from './server.service';
+import { ServerBuildStatusProjection } from './server-build-status.projection';
 
-@Module({ controllers: [ServerController], providers: [ServerRepository, ServerService] })
+@Module({
+  controllers: [ServerController],
+  providers: [ServerRepository, ServerService, ServerBuildStatusProjection],
+})
 export class ServersModule {}

@@ -3,3 +3,4 @@ export { createTestDatabase, type TestDatabase } from '../database/test-database
 export { startTestKafka, type TestKafka } from './test-kafka';
 export { waitFor } from './wait-for';
 export { collectEvents, type CollectedEvent, type EventCollector } from './collect-events';
+export { publishTestEvent } from './publish-event';
