@@ -339,6 +339,21 @@ describe('credentials', () => {
     );
   });
 
+  it('when the dockerconfig cannot be read, then push_failed with attempt 0 (before the push stream) and the build fails at auth', async () => {
+    writeFileSync(configPath, '{ not json');
+    repo.commit(`broken config ${randomUUID()}\n`);
+    const server = await registered();
+    const run = await build(server.id);
+    expect(run).toMatchObject({ status: 'failed', stage: 'auth', error_kind: 'credentials' });
+    const metrics = await metricsOf(run.id);
+    const failed = metrics.filter((m) => m.event === 'push_failed');
+    expect(failed.map((m) => m.details)).toEqual([
+      expect.objectContaining({ attempt: 0, error_kind: 'credentials', platform: 'linux/amd64' }),
+    ]);
+    expect(metrics.map((m) => m.event)).not.toContain('push_started');
+    expect(metrics.map((m) => m.event)).toEqual(expect.arrayContaining(['tag_started', 'tag_succeeded']));
+  });
+
   it('when the dockerconfig is older than max age minus lead, then it is rotated before the push', async () => {
     proxy.setUpstream(e.authRegistry);
     const aged = (Date.now() - (86400 - 1800) * 1000) / 1000;

@@ -69,24 +69,32 @@ export class ArtifactRepository {
         run.status,
       ],
     );
+    if (run.platforms.length === 0) return;
+    const values: string[] = [];
+    const params: unknown[] = [];
     for (const p of run.platforms) {
-      await m.query(
-        `INSERT INTO build_artifact_platforms (artifact_run_id, platform, remote_image, digest, auth_refresh_attempted,
-           auth_refresh_succeeded, auth_rotation_attempted, auth_rotation_succeeded, credential_health_status)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
-        [
-          run.id,
-          p.platform,
-          p.remote_image,
-          p.digest,
-          p.auth_refresh_attempted,
-          p.auth_refresh_succeeded,
-          p.auth_rotation_attempted,
-          p.auth_rotation_succeeded,
-          p.credential_health_status,
-        ],
+      const n = params.length;
+      values.push(
+        `($${n + 1},$${n + 2},$${n + 3},$${n + 4},$${n + 5},$${n + 6},$${n + 7},$${n + 8},$${n + 9})`,
+      );
+      params.push(
+        run.id,
+        p.platform,
+        p.remote_image,
+        p.digest,
+        p.auth_refresh_attempted,
+        p.auth_refresh_succeeded,
+        p.auth_rotation_attempted,
+        p.auth_rotation_succeeded,
+        p.credential_health_status,
       );
     }
+    await m.query(
+      `INSERT INTO build_artifact_platforms (artifact_run_id, platform, remote_image, digest, auth_refresh_attempted,
+         auth_refresh_succeeded, auth_rotation_attempted, auth_rotation_succeeded, credential_health_status)
+       VALUES ${values.join(', ')}`,
+      params,
+    );
   }
 
   async findById(id: string): Promise<ArtifactRun | undefined> {

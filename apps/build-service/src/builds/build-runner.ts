@@ -7,7 +7,7 @@ import { Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import type { ArtifactRun } from '@mcp-host/contracts';
+import type { ArtifactRun, EventType } from '@mcp-host/contracts';
 import { InjectConfig, InjectLogger, OutboxService } from '@mcp-host/platform';
 import { ArtifactRepository } from '../artifacts/artifact.repository';
 import { buildParallelism, type BuildConfig } from '../config/build-config';
@@ -495,6 +495,7 @@ export class BuildRunner implements BeforeApplicationShutdown {
         registry_image: registryImage,
       });
       if (!won) throw new Error('the build was already finished (failed as interrupted) before it succeeded');
+      const events: { type: EventType; payload: unknown }[] = [];
       if (artifactId) {
         const run: ArtifactRun = {
           id: artifactId,
@@ -524,26 +525,35 @@ export class BuildRunner implements BeforeApplicationShutdown {
           })),
         };
         await this.artifacts.insert(m, run);
-        await this.outbox.publish(m, 'artifact.recorded', run);
+        events.push({ type: 'artifact.recorded', payload: run });
       }
       await this.builds.setServerBuildStatus(m, job.serverId, job.buildId, 'built', null);
-      await this.outbox.publish(m, 'build.progress', {
-        build_id: job.buildId,
-        server_id: job.serverId,
-        sequence: progress.takeSequence(),
-        stream: 'system',
-        platform: null,
-        line: `Build succeeded: ${registryImage}@${manifestDigest}`,
-        logged_at: completedAt.toISOString(),
-      });
-      await this.outbox.publish(m, 'build.succeeded', {
-        build_id: job.buildId,
-        server_id: job.serverId,
-        artifact_run_id: artifactId,
-        registry_image: registryImage,
-        manifest_digest: manifestDigest,
-        completed_at: completedAt.toISOString(),
-      });
+      events.push(
+        {
+          type: 'build.progress',
+          payload: {
+            build_id: job.buildId,
+            server_id: job.serverId,
+            sequence: progress.takeSequence(),
+            stream: 'system',
+            platform: null,
+            line: `Build succeeded: ${registryImage}@${manifestDigest}`,
+            logged_at: completedAt.toISOString(),
+          },
+        },
+        {
+          type: 'build.succeeded',
+          payload: {
+            build_id: job.buildId,
+            server_id: job.serverId,
+            artifact_run_id: artifactId,
+            registry_image: registryImage,
+            manifest_digest: manifestDigest,
+            completed_at: completedAt.toISOString(),
+          },
+        },
+      );
+      await this.outbox.publishMany(m, events);
       await this.telemetry.emitIn(m, base, 'build_succeeded', {
         platform: job.platforms.join(','),
         architectures: job.platforms,

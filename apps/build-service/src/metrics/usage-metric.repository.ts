@@ -14,7 +14,7 @@ export interface NewUsageMetric {
   build_id: string | null;
   event: string;
   details: Record<string, unknown>;
-  /** Defaults to the database clock. */
+  /** Defaults to the database clock at the insert (not the transaction start), so rows of one transaction keep their order. */
   created_at?: string;
 }
 
@@ -28,7 +28,7 @@ export class UsageMetricRepository {
   async insert(m: EntityManager, metric: NewUsageMetric): Promise<UsageMetricRow> {
     const rows = await m.query<UsageMetricRow[]>(
       `INSERT INTO usage_metrics (id, server_id, build_id, event, details, created_at)
-       VALUES ($1, $2, $3, $4, $5::jsonb, COALESCE($6::timestamptz, now())) RETURNING ${COLUMNS}`,
+       VALUES ($1, $2, $3, $4, $5::jsonb, COALESCE($6::timestamptz, clock_timestamp())) RETURNING ${COLUMNS}`,
       [
         metric.id ?? randomUUID(),
         metric.server_id,

@@ -1,6 +1,6 @@
 // Clones a server's git repository at a branch (and optional revision) into a scratch directory.
 import { spawn } from 'node:child_process';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { BuildErrorCode, BuildException } from './build-source.exception';
 
 function git(
@@ -98,16 +98,29 @@ export async function isFileAt(dir: string, revision: string, path: string): Pro
   return res.code === 0 && res.stdout.trim() === 'blob';
 }
 
-/** The tree at `revision` as a tar stream (the build context), straight from the object store. */
+/**
+ * The tree at `revision` as a tar stream (the build context), straight from the object store. A git failure ends
+ * the stream with an error the engine call sees (a truncated context); it never goes unhandled.
+ */
 export function archiveStream(dir: string, revision: string): Readable {
   const child = spawn('git', ['archive', '--format=tar', revision], {
     cwd: dir,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const out = new PassThrough();
   let stderr = '';
   child.stderr.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-2000)));
+  child.once('error', (err) => out.destroy(err));
+  child.stdout.on('error', (err) => out.destroy(err));
+  child.stdout.pipe(out, { end: false });
   child.once('close', (code) => {
-    if (code !== 0) child.stdout.destroy(new Error(`git archive failed: ${stderr.trim()}`));
+    if (code === 0) out.end();
+    else out.destroy(new Error(`git archive failed (${code}): ${stderr.trim()}`));
   });
-  return child.stdout;
+  // Whoever reads the context stops reading on an engine error; the git process must not outlive it.
+  out.once('close', () => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  out.on('error', () => undefined);
+  return out;
 }

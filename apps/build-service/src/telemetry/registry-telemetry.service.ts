@@ -59,10 +59,22 @@ const ERROR_EVENTS = new Set<RegistryTelemetryEvent>([
   'build_failed',
 ]);
 
+interface Lane {
+  pending: {
+    base: TelemetryBase;
+    event: RegistryTelemetryEvent;
+    fields: TelemetryFields;
+    logMessage: string | undefined;
+    resolve(d: RegistryTelemetryDetails): void;
+    reject(err: unknown): void;
+  }[];
+  writer: Promise<void> | undefined;
+}
+
 @Injectable()
 export class RegistryTelemetryService {
   private readonly log: Logger;
-  private readonly chains = new Map<string, Promise<void>>();
+  private readonly lanes = new Map<string, Lane>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -74,9 +86,9 @@ export class RegistryTelemetryService {
   }
 
   /**
-   * Stores and publishes one metric in its own transaction; resolves with its details once written.
-   * Metrics of one build are written in the order they were emitted (a per-build chain), so `queue` and `emit`
-   * may be mixed freely.
+   * Stores and publishes one metric; resolves with its details once written. Metrics of one build are written in
+   * the order they were emitted: each build has one writer that commits whatever has queued up since its last
+   * commit in one transaction, so `queue` and `emit` may be mixed freely and a burst costs one commit.
    */
   emit(
     base: TelemetryBase,
@@ -85,20 +97,38 @@ export class RegistryTelemetryService {
     logMessage?: string,
   ): Promise<RegistryTelemetryDetails> {
     const key = base.build_id ?? base.server_id;
-    const written = (this.chains.get(key) ?? Promise.resolve()).then(async () => {
-      const details = await this.dataSource.transaction((m) => this.write(m, base, event, fields));
-      this.logLine(base, event, details, logMessage);
-      return details;
-    });
-    const settled = written.then(
-      () => undefined,
-      () => undefined,
+    let lane = this.lanes.get(key);
+    if (!lane) {
+      lane = { pending: [], writer: undefined };
+      this.lanes.set(key, lane);
+    }
+    const l = lane;
+    const written = new Promise<RegistryTelemetryDetails>((resolve, reject) =>
+      l.pending.push({ base, event, fields, logMessage, resolve, reject }),
     );
-    this.chains.set(key, settled);
-    void settled.then(() => {
-      if (this.chains.get(key) === settled) this.chains.delete(key);
-    });
+    l.writer ??= this.writeLane(key, l);
     return written;
+  }
+
+  private async writeLane(key: string, lane: Lane): Promise<void> {
+    while (lane.pending.length > 0) {
+      const batch = lane.pending.splice(0);
+      try {
+        const written = await this.dataSource.transaction(async (m) => {
+          const out: RegistryTelemetryDetails[] = [];
+          for (const item of batch) out.push(await this.write(m, item.base, item.event, item.fields));
+          return out;
+        });
+        batch.forEach((item, i) => {
+          this.logLine(item.base, item.event, written[i], item.logMessage);
+          item.resolve(written[i]);
+        });
+      } catch (err) {
+        for (const item of batch) item.reject(err);
+      }
+    }
+    lane.writer = undefined;
+    if (this.lanes.get(key) === lane) this.lanes.delete(key);
   }
 
   /** Emits without waiting for the write: off the build's critical path; `drain(buildId)` waits for it. */
@@ -115,7 +145,7 @@ export class RegistryTelemetryService {
 
   /** Resolves once every metric emitted so far for the build is written. */
   async drain(buildId: string): Promise<void> {
-    await this.chains.get(buildId);
+    await this.lanes.get(buildId)?.writer;
   }
 
   /** Stores and publishes one metric inside the caller's transaction (logged at once; the caller commits). */
