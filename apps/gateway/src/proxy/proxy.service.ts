@@ -24,6 +24,9 @@ const DROPPED_REQUEST_HEADERS = new Set<string>([
   'x-forwarded-proto',
 ]);
 
+/** Answers up to this size (with a Content-Length) are buffered instead of streamed. */
+const SMALL_BODY_BYTES = 64 * 1024;
+
 export class BodyTooLargeError extends Error {}
 
 /** Passes a streamed body through, failing once it grows past `limit` bytes. */
@@ -134,6 +137,20 @@ export class ProxyService {
       this.logger.warn({ upstream: service, err: err.message }, 'upstream response body broke off');
     });
     void reply.code(res.statusCode).headers(endToEndHeaders(res.headers, new Set(['x-request-id'])));
+    const length = Number(res.headers['content-length'] ?? NaN);
+    if (length >= 0 && length <= SMALL_BODY_BYTES) {
+      // A small answer of known length is read whole and written once: cheaper than piping a stream.
+      let body: Buffer;
+      try {
+        body = Buffer.from(await res.body.arrayBuffer());
+      } catch (err) {
+        reply.raw.off('close', onClose);
+        return { ok: false, error: upstreamErrorToApi(service, err) };
+      }
+      reply.raw.off('close', onClose);
+      await reply.send(body);
+      return { ok: true };
+    }
     await reply.send(res.body);
     return { ok: true };
   }

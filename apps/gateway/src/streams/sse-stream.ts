@@ -57,6 +57,14 @@ export class SseStream implements FeedSubscriber {
     this.pump();
   }
 
+  cork(): void {
+    if (!this.ended) this.o.res.socket?.cork();
+  }
+
+  uncork(): void {
+    this.o.res.socket?.uncork();
+  }
+
   wake(): void {
     if (!this.waitingDrain) this.pump();
   }

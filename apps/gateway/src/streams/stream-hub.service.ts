@@ -40,7 +40,14 @@ export class StreamHub implements OnModuleDestroy {
   }
 
   /** Feeds and their followers, for tests and diagnostics. */
-  describe(): { topic: string; kind: string; live: number; catchingUp: number; bufferedBytes: number }[] {
+  describe(): {
+    topic: string;
+    kind: string;
+    live: number;
+    catchingUp: number;
+    bufferedBytes: number;
+    lastFanout: { records: number; subscribers: number; ms: number };
+  }[] {
     const feeds = [...this.started.values(), ...this.replays];
     return feeds.map((f) => ({
       topic: f.topic,
@@ -48,6 +55,7 @@ export class StreamHub implements OnModuleDestroy {
       live: f.subscribers.size,
       catchingUp: f.catchingUp.size,
       bufferedBytes: f.bufferedBytes,
+      lastFanout: f.lastFanout,
     }));
   }
 

@@ -32,6 +32,9 @@ export interface FeedSubscriber {
   readonly nextSeq: number;
   /** New entries were buffered; a follower waiting at the end of the buffer reads on. */
   wake(): void;
+  /** Around a batch of several records, so each client gets one socket write for the batch. */
+  cork(): void;
+  uncork(): void;
 }
 
 export type Positions = Map<number, bigint>;
@@ -183,8 +186,14 @@ export class TopicFeed {
     return true;
   }
 
+  /** The last fan-out: records handed to the live subscribers and how long writing them took. */
+  lastFanout = { records: 0, subscribers: 0, ms: 0 };
+
   private onRecords(partition: number, records: TopicRecord[]): void {
     if (this.ended) return;
+    const started = performance.now();
+    const batched = records.length > 1;
+    if (batched) for (const sub of this.subscribers) sub.cork();
     for (const r of records) {
       this.position.set(partition, BigInt(r.offset) + 1n);
       const entry = toEntry(r, encodeCursor(this.position), this.nextSeq);
@@ -193,6 +202,12 @@ export class TopicFeed {
       this.push(entry);
       for (const sub of this.subscribers) sub.receive(entry, this);
     }
+    if (batched) for (const sub of this.subscribers) sub.uncork();
+    this.lastFanout = {
+      records: records.length,
+      subscribers: this.subscribers.size,
+      ms: performance.now() - started,
+    };
     for (const sub of [...this.catchingUp]) sub.wake();
     this.release();
   }

@@ -137,8 +137,9 @@ export class TopicReader {
       autoCommit: false,
       // Resolved in memory only (nothing is committed), so the next fetch starts after the batch.
       eachBatchAutoResolve: true,
-      eachBatch: async ({ batch, isRunning, isStale }) => {
-        if (this.closed || !isRunning() || isStale()) return;
+      eachBatch: async (payload) => {
+        const { batch } = payload;
+        if (this.closed || !payload.isRunning() || payload.isStale()) return;
         const expected = this.next.get(batch.partition);
         const records: TopicRecord[] = [];
         for (const m of batch.messages) {
