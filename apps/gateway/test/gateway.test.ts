@@ -456,6 +456,15 @@ describe('gateway', () => {
     });
   });
 
+  describe('metrics', () => {
+    it('when requests are forwarded, then the HTTP metrics carry the route table path, not /api/*', async () => {
+      await (await api('/api/servers/abc')).arrayBuffer();
+      const text = await (await fetch(`${base}/metrics`)).text();
+      expect(text).toMatch(/mcp_host_http_requests_total\{[^}]*route="\/api\/servers\/:id"/);
+      expect(text).not.toMatch(/route="\/api\/\*"[^\n]*status="200"/);
+    });
+  });
+
   describe('status', () => {
     it('when some upstreams are down, then /api/status reports each service and an overall degraded status', async () => {
       const viewer = await createToken('viewer', 'status');
