@@ -444,9 +444,14 @@ describe('no container engine', () => {
     expect(res.body.error.message).toContain(`DOCKER_HOST=unix://${join(e.root, 'no-engine.sock')}`);
     const run = await call<BuildRun>(url, 'GET', `/api/builds/${res.body.error.details.build_id}`);
     expect(run.body).toMatchObject({ status: 'failed', error_kind: 'engine_unavailable' });
-    const status = await h.serviceDb.query<{ status: string }[]>('SELECT status FROM servers WHERE id = $1', [
-      server.id,
-    ]);
-    expect(status[0].status).toBe('error');
+    await waitFor(
+      async () =>
+        (
+          await h.serviceDb.query<{ status: string }[]>('SELECT status FROM servers WHERE id = $1', [
+            server.id,
+          ])
+        )[0]?.status === 'error',
+      { timeoutMs: 15_000, what: 'the server status error' },
+    );
   });
 });

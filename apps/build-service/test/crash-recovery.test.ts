@@ -123,10 +123,13 @@ it('when the service is killed mid-push and started again, then the run is faile
   await expect(
     h.serviceDb.query('SELECT 1 FROM build_artifact_runs WHERE build_id = $1', [buildId]),
   ).resolves.toEqual([]);
-  const status = await h.serviceDb.query<{ status: string }[]>('SELECT status FROM servers WHERE id = $1', [
-    server.id,
-  ]);
-  expect(status[0].status).toBe('error');
+  await waitFor(
+    async () =>
+      (
+        await h.serviceDb.query<{ status: string }[]>('SELECT status FROM servers WHERE id = $1', [server.id])
+      )[0]?.status === 'error',
+    { timeoutMs: 15_000, what: 'the server status error' },
+  );
 
   // Every metric written before and after the kill is on the topic, once.
   const metricIds = (

@@ -113,6 +113,11 @@ async function metricsOf(buildId: string): Promise<Metric[]> {
   return res.body.items.filter((m) => m.build_id === buildId).reverse();
 }
 
+async function policyStatus(id: string): Promise<string> {
+  const res = await fetch(`${h.policyUrl}/api/servers/${id}`);
+  return ((await res.json()) as Server).status;
+}
+
 async function serverStatus(id: string): Promise<{ status: string; status_reason: string | null }> {
   const rows = await h.serviceDb.query<{ status: string; status_reason: string | null }[]>(
     'SELECT status, status_reason FROM servers WHERE id = $1',
@@ -190,9 +195,16 @@ describe('transient registry faults', () => {
       artifact_run_id: null,
     });
     expect(failed.error).toMatch(/503/);
-    await expect(serverStatus(server.id)).resolves.toMatchObject({
-      status: 'error',
-      status_reason: failed.error,
+    // This service's projection says `error` with the reason at once; the policy engine (the server's owner)
+    // follows build.failed, and its republished server.updated keeps it `error`.
+    await expect(serverStatus(server.id)).resolves.toMatchObject({ status_reason: failed.error });
+    await waitFor(async () => (await serverStatus(server.id)).status === 'error', {
+      timeoutMs: 15_000,
+      what: 'the projected server status error',
+    });
+    await waitFor(async () => (await policyStatus(server.id)) === 'error', {
+      timeoutMs: 15_000,
+      what: 'the policy engine to mark the server error',
     });
     const metrics = await metricsOf(failed.id);
     expect(metrics.filter((m) => m.event === 'push_retry').map((m) => m.details.attempt)).toEqual([1, 2, 3]);
@@ -220,7 +232,15 @@ describe('transient registry faults', () => {
     const retried = await build(server.id);
     expect(retried).toMatchObject({ status: 'succeeded', error: null });
     expect(retried.artifact_run_id).toEqual(expect.any(String));
-    await expect(serverStatus(server.id)).resolves.toMatchObject({ status: 'built', status_reason: null });
+    await waitFor(async () => (await policyStatus(server.id)) === 'built', {
+      timeoutMs: 15_000,
+      what: 'the policy engine to mark the server built',
+    });
+    await waitFor(async () => (await serverStatus(server.id)).status === 'built', {
+      timeoutMs: 15_000,
+      what: 'the projected server status built',
+    });
+    await expect(serverStatus(server.id)).resolves.toMatchObject({ status_reason: null });
   });
 });
 
