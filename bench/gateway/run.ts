@@ -285,7 +285,10 @@ async function main() {
     await stop(kafka.child);
     await db.drop();
   }
-  writeFileSync(join(HERE, '..', 'results', 'gateway.json'), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(
+    process.env.BENCH_OUT ?? join(tmpdir(), 'bench-gateway.json'),
+    `${JSON.stringify(results, null, 2)}\n`,
+  );
 }
 
 interface Stats {
