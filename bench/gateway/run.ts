@@ -373,11 +373,22 @@ async function sseBench(gateway: { child: ChildProcess; url: string }, brokers: 
   // come back with Last-Event-ID, more events follow live; every stream must then hold each event exactly once.
   await all('reset');
   const firstSeq = seq + 1;
+  // FLOW_MS: keep publishing one event every FLOW_MS while the clients drop and come back.
+  const flowMs = Number(process.env.FLOW_MS ?? 0);
+  let flowing = flowMs > 0;
+  const flow = (async () => {
+    while (flowing) {
+      await publish(1);
+      await sleep(flowMs);
+    }
+  })();
   await all('drop');
   for (let i = 0; i < GAP_EVENTS; i++) await publish(1);
   const r0 = performance.now();
   const reopened = await all<{ open: number }>('reconnect');
   const reconnectS = (performance.now() - r0) / 1000;
+  flowing = false;
+  await flow;
   for (let i = 0; i < 10; i++) {
     await publish(1);
     await sleep(100);
@@ -423,7 +434,7 @@ async function sseBench(gateway: { child: ChildProcess; url: string }, brokers: 
     {
       'streams reconnected': reopenedCount,
       'reconnect time s': reconnectS,
-      'events while away / after': `${GAP_EVENTS} / ${lastSeq - firstSeq + 1 - GAP_EVENTS}`,
+      'events published from the drop on': lastSeq - firstSeq + 1,
       'missing events': missing,
       'duplicate events': duplicates,
       'gateway RSS after MiB': afterReconnect.rss,
