@@ -55,7 +55,7 @@ beforeAll(async () => {
       REGISTRY_ARCH_TARGETS: 'linux/amd64',
       REGISTRY_PUSH_RETRIES: '3',
       REGISTRY_PUSH_BACKOFF_MS: '20',
-      REGISTRY_PUSH_TIMEOUT_SECONDS: '4',
+      REGISTRY_PUSH_TIMEOUT_SECONDS: '8',
       BUILD_WORKDIR: join(dir, 'work'),
       REGISTRY_AUTH_DOCKERCONFIG: configPath,
       REGISTRY_AUTH_REFRESH_COMMAND: refresher,
@@ -248,7 +248,7 @@ describe('slow and broken connections', () => {
   it('when a push attempt hangs past REGISTRY_PUSH_TIMEOUT_SECONDS, then it is retried as a timeout', async () => {
     repo.commit(`slow ${randomUUID()}\n`);
     const server = await registered();
-    proxy.delayNext(1, 8000, /\/blobs\/uploads\//);
+    proxy.delayNext(1, 20_000, /\/blobs\/uploads\//);
     const run = await build(server.id);
     expect(run.status).toBe('succeeded');
     const retries = (await metricsOf(run.id)).filter((m) => m.event === 'push_retry');
