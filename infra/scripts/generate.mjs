@@ -12,6 +12,8 @@ export const SERVICES = ['gateway', 'build-service', 'policy-engine', 'governanc
 const NODE_IMAGE = 'node:20-bookworm-slim';
 const PNPM_VERSION = '9.15.9';
 const PORT = 3000;
+// Debian packages a service's runtime image needs beyond Node: build-service clones sources with git.
+const RUNTIME_PACKAGES = { 'build-service': ['git', 'ca-certificates'] };
 
 // Service-specific environment beyond the shared ConfigMap and Secret (Kubernetes) or x-service-env (compose).
 const K8S_EXTRA_ENV = {
@@ -78,7 +80,7 @@ RUN --mount=type=cache,id=pnpm-store,target=/root/.local/share/pnpm/store \\
     pnpm deploy --filter ${pkg} --prod /out
 
 FROM \${NODE_IMAGE} AS runtime
-ENV NODE_ENV=production BIND_ADDRESS=0.0.0.0 BIND_PORT=${PORT}
+${runtimePackages(name)}ENV NODE_ENV=production BIND_ADDRESS=0.0.0.0 BIND_PORT=${PORT}
 WORKDIR /app
 # Owned by root and only readable by the runtime user: the process cannot rewrite its own code.
 COPY --from=build /out/ ./
@@ -87,6 +89,14 @@ EXPOSE ${PORT}
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \\
     CMD ["node", "-e", "${healthz}"]
 CMD ["node", "dist/main.js"]
+`;
+}
+
+function runtimePackages(name) {
+  const pkgs = RUNTIME_PACKAGES[name];
+  if (!pkgs) return '';
+  return `RUN apt-get update && apt-get install -y --no-install-recommends ${pkgs.join(' ')} \\
+    && rm -rf /var/lib/apt/lists/*
 `;
 }
 
