@@ -1,32 +1,35 @@
 // The build service's root module; standalone imports it next to the other services.
 import { Module, type DynamicModule } from '@nestjs/common';
-import { PlatformModule, type Env, type PlatformModuleOptions } from '@mcp-host/platform';
+import {
+  PlatformModule,
+  type Env,
+  type PlatformModuleOptions,
+  ServerProjectionModule,
+  serverProjectionEntities,
+  serverProjectionMigrations,
+} from '@mcp-host/platform';
 import { ArtifactPlatformEntity, ArtifactRunEntity } from './artifacts/artifact.entity';
 import { BuildRunEntity } from './builds/build-run.entity';
 import { BuildsModule } from './builds/builds.module';
 import { buildConfigShape } from './config/build-config';
 import { UsageMetricEntity } from './metrics/usage-metric.entity';
 import { MetricsModule } from './metrics/metrics.module';
-import { CreateServerProjection1763900000000 } from './migrations/1763900000000-create-server-projection';
 import { CreateUsageMetrics1763900001000 } from './migrations/1763900001000-create-usage-metrics';
 import { CreateBuildsAndArtifacts1763900002000 } from './migrations/1763900002000-create-builds-and-artifacts';
-import { ProjectedServerEntity, ServerTombstoneEntity } from './servers/server.entity';
-import { ServersModule } from './servers/servers.module';
 
 export const buildServiceDefinition = {
   service: 'build-service',
   dbSchema: 'build_service',
   configShape: buildConfigShape,
   entities: [
-    ProjectedServerEntity,
-    ServerTombstoneEntity,
+    ...serverProjectionEntities,
     UsageMetricEntity,
     BuildRunEntity,
     ArtifactRunEntity,
     ArtifactPlatformEntity,
   ],
   migrations: [
-    CreateServerProjection1763900000000,
+    ...serverProjectionMigrations,
     CreateUsageMetrics1763900001000,
     CreateBuildsAndArtifacts1763900002000,
   ],
@@ -45,7 +48,7 @@ export class BuildServiceModule {
           env: opts.env,
           logDestination: opts.logDestination,
         }),
-        ServersModule,
+        ServerProjectionModule,
         MetricsModule,
         BuildsModule,
       ],

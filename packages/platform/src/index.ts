@@ -17,3 +17,10 @@ export * from './platform.module';
 export * from './tokens';
 export * from './bootstrap/service-app';
 export { currentScope, outgoingTraceparent, newTraceparent, isTraceparent } from './telemetry/trace-context';
+export {
+  ServerProjectionModule,
+  serverProjectionMigrations,
+  serverProjectionEntities,
+} from './projections/server-projection.module';
+export { ServerProjectionRepository } from './projections/server-projection.repository';
+export { ProjectedServerEntity, ServerTombstoneEntity } from './projections/server-projection.entity';

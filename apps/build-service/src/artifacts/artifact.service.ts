@@ -1,7 +1,7 @@
 // Reads the artifact ledger: one run with its platforms, or a server's runs newest first a keyset page at a time.
+import { ServerProjectionRepository } from '@mcp-host/platform';
 import { Injectable } from '@nestjs/common';
 import type { ArtifactRun } from '@mcp-host/contracts';
-import { ServerProjectionRepository } from '../servers/server-projection.repository';
 import { ArtifactErrorCode, ArtifactException } from './artifact.exception';
 import { ArtifactRepository } from './artifact.repository';
 

@@ -8,7 +8,7 @@ import { PullSecretPatcher } from '../credentials/pull-secret.patcher';
 import { ContainerEngine } from '../engine/container-engine';
 import { MetricsModule } from '../metrics/metrics.module';
 import { RegistryClient } from '../registry/registry-client';
-import { ServersModule } from '../servers/servers.module';
+import { ServerProjectionModule } from '@mcp-host/platform';
 import { RegistryTelemetryService } from '../telemetry/registry-telemetry.service';
 import { BuildController } from './build.controller';
 import { BuildRecovery } from './build-recovery';
@@ -17,7 +17,7 @@ import { BuildRunner } from './build-runner';
 import { BuildService } from './build.service';
 
 @Module({
-  imports: [ServersModule, MetricsModule],
+  imports: [ServerProjectionModule, MetricsModule],
   controllers: [BuildController, ArtifactController],
   providers: [
     ArtifactRepository,

@@ -1,12 +1,12 @@
 // The usage metrics feature: the table the build pipeline writes registry telemetry into, and its read API.
 import { Module } from '@nestjs/common';
-import { ServersModule } from '../servers/servers.module';
+import { ServerProjectionModule } from '@mcp-host/platform';
 import { UsageMetricController } from './usage-metric.controller';
 import { UsageMetricRepository } from './usage-metric.repository';
 import { UsageMetricService } from './usage-metric.service';
 
 @Module({
-  imports: [ServersModule],
+  imports: [ServerProjectionModule],
   controllers: [UsageMetricController],
   providers: [UsageMetricRepository, UsageMetricService],
   exports: [UsageMetricRepository],

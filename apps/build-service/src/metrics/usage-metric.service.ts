@@ -1,6 +1,6 @@
 // Reads a server's registry usage metrics, newest first, a keyset page at a time.
+import { ServerProjectionRepository } from '@mcp-host/platform';
 import { Injectable } from '@nestjs/common';
-import { ServerProjectionRepository } from '../servers/server-projection.repository';
 import type { Metric, MetricsQuery } from '@mcp-host/contracts';
 import { UsageMetricErrorCode, UsageMetricException } from './usage-metric.exception';
 import { UsageMetricRepository, type UsageMetricRow } from './usage-metric.repository';

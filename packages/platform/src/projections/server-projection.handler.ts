@@ -1,7 +1,7 @@
 // Feeds the server projection from the policy engine's server events, inside the consumer's inbox transaction.
 import { Injectable } from '@nestjs/common';
 import type { EventPayload } from '@mcp-host/contracts';
-import { EventHandler, type EventContext } from '@mcp-host/platform';
+import { EventHandler, type EventContext } from '../events/event-handler.decorator';
 import { ServerProjectionRepository } from './server-projection.repository';
 
 @Injectable()

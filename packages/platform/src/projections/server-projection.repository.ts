@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { ServerSnapshot } from '@mcp-host/contracts';
-import type { ProjectedServerEntity } from './server.entity';
+import type { ProjectedServerEntity } from './server-projection.entity';
 
 const COLUMNS =
   'id, name, server_type, source_repository, source_branch, dockerfile_path, tier, owner, status, version, created_at, updated_at';

@@ -1,4 +1,4 @@
-// This service's copy of a registered server, kept from the policy engine's server events.
+// A service's own copy of a registered server, kept from the policy engine's server events (see ServerProjectionModule).
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
 @Entity({ name: 'servers' })
