@@ -24,7 +24,7 @@ import {
   SCRATCH_DOCKERFILE,
   type TestRepo,
 } from './support/fixtures';
-import { startHarness, type Harness } from './support/harness';
+import { startHarness, type Harness } from '@mcp-host/policy-engine/testing';
 import { createServiceApp, type ServiceApp } from '@mcp-host/platform';
 
 const TELEMETRY_KEYS = [

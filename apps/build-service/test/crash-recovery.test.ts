@@ -11,7 +11,7 @@ import { call, waitForBuild } from './support/build-helpers';
 import { engineEnv } from './support/engine-env';
 import { FaultProxy } from './support/fault-proxy';
 import { createGitRepo, type TestRepo } from './support/fixtures';
-import { startHarness, type Harness } from './support/harness';
+import { startHarness, type Harness } from '@mcp-host/policy-engine/testing';
 
 const e = engineEnv();
 let h: Harness;

@@ -10,7 +10,7 @@ import { call, dockerConfig, readManifest, waitForBuild } from './support/build-
 import { engineEnv } from './support/engine-env';
 import { FaultProxy } from './support/fault-proxy';
 import { createGitRepo, type TestRepo } from './support/fixtures';
-import { startHarness, type Harness } from './support/harness';
+import { startHarness, type Harness } from '@mcp-host/policy-engine/testing';
 import { KubernetesStandIn } from './support/k8s-stand-in';
 
 const e = engineEnv();

@@ -10,7 +10,7 @@ import { waitFor } from '@mcp-host/platform/testing';
 import { BuildServiceModule } from '../src';
 import { engineEnv } from './support/engine-env';
 import { createGitRepo, type TestRepo } from './support/fixtures';
-import { startHarness, type Harness } from './support/harness';
+import { startHarness, type Harness } from '@mcp-host/policy-engine/testing';
 import { SseClient } from './support/sse-client';
 
 const TELEMETRY_KEYS = [

@@ -4,7 +4,7 @@ import { metricSchema, type Metric, type Server } from '@mcp-host/contracts';
 import { waitFor } from '@mcp-host/platform/testing';
 import { BuildServiceModule } from '../src';
 import { UsageMetricRepository } from '../src/metrics/usage-metric.repository';
-import { startHarness, type Harness } from './support/harness';
+import { startHarness, type Harness } from '@mcp-host/policy-engine/testing';
 
 let h: Harness;
 

@@ -4,7 +4,7 @@ import { TOPICS, type Server } from '@mcp-host/contracts';
 import { collectEvents, waitFor, type EventCollector } from '@mcp-host/platform/testing';
 import { GovernanceModule } from '../src';
 import type { Workflow } from '../src/workflows/workflow.dto';
-import { startHarness, type Harness } from './support/harness';
+import { startHarness, type Harness } from '@mcp-host/policy-engine/testing';
 
 let h: Harness;
 let events: EventCollector;

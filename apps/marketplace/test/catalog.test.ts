@@ -5,7 +5,7 @@ import { waitFor } from '@mcp-host/platform/testing';
 import { MarketplaceModule } from '../src';
 import type { CatalogEntry } from '../src/catalog/catalog.dto';
 import { CatalogRepository } from '../src/catalog/catalog.repository';
-import { startHarness, type Harness } from './support/harness';
+import { startHarness, type Harness } from '@mcp-host/policy-engine/testing';
 
 let h: Harness;
 

@@ -1,5 +1,5 @@
-// Starts the service under test next to a real policy engine on one fresh database and the embedded broker,
-// so server events in tests are the real ones, published through the policy engine's outbox.
+// For other services' integration tests: starts the service under test next to a real policy engine on one fresh
+// database and the embedded broker, so server events in tests are the real ones, published through the outbox.
 import type { DynamicModule } from '@nestjs/common';
 import type { EventPayload, EventType, Server } from '@mcp-host/contracts';
 import { createServiceApp, OutboxService, type ServiceApp } from '@mcp-host/platform';
@@ -10,7 +10,7 @@ import {
   type TestDatabase,
   type TestKafka,
 } from '@mcp-host/platform/testing';
-import { PolicyEngineModule } from '@mcp-host/policy-engine';
+import { PolicyEngineModule } from '../policy-engine.module';
 import { DataSource } from 'typeorm';
 
 export interface Harness {
