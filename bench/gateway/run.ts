@@ -385,7 +385,17 @@ async function sseBench(gateway: { child: ChildProcess; url: string }, brokers: 
   await all('drop');
   for (let i = 0; i < GAP_EVENTS; i++) await publish(1);
   const r0 = performance.now();
+  const watcher = process.env.BENCH_DEBUG
+    ? setInterval(() => {
+        void ask<Stats>(gateway.child, 'stats').then((st) =>
+          console.error(
+            `[sse] reconnecting: gateway streams ${st.streams} feeds ${JSON.stringify(st.feeds)}`,
+          ),
+        );
+      }, 2000)
+    : undefined;
   const reopened = await all<{ open: number }>('reconnect');
+  if (watcher) clearInterval(watcher);
   const reconnectS = (performance.now() - r0) / 1000;
   flowing = false;
   await flow;
