@@ -6,12 +6,11 @@ import { randomUUID } from 'node:crypto';
 import { metricSchema, type BuildRun, type Metric, type Server } from '@mcp-host/contracts';
 import { GatewayModule } from '@mcp-host/gateway';
 import { createServiceApp, type ServiceApp } from '@mcp-host/platform';
-import { waitFor } from '@mcp-host/platform/testing';
+import { waitFor, SseClient } from '@mcp-host/platform/testing';
 import { BuildServiceModule } from '../src';
 import { engineEnv } from './support/engine-env';
 import { createGitRepo, type TestRepo } from './support/fixtures';
 import { startHarness, type Harness } from '@mcp-host/policy-engine/testing';
-import { SseClient } from './support/sse-client';
 
 const TELEMETRY_KEYS = [
   'attempt',

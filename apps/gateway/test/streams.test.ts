@@ -11,11 +11,12 @@ import {
   startTestKafka,
   type TestDatabase,
   type TestKafka,
+  SseClient,
+  type SseEvent,
 } from '@mcp-host/platform/testing';
 import { GatewayModule } from '../src';
 import { StreamHub } from '../src/streams/stream-hub.service';
 import { decodeCursor } from '../src/streams/stream-cursor';
-import { SseClient, type SseEvent } from './support/sse-client';
 
 const TOPIC = TOPICS.trustRegistry.name;
 const TYPE = 'trust.registry.transitioned';

@@ -4,3 +4,4 @@ export { startTestKafka, type TestKafka } from './test-kafka';
 export { waitFor } from './wait-for';
 export { collectEvents, type CollectedEvent, type EventCollector } from './collect-events';
 export { publishTestEvent } from './publish-event';
+export { SseClient, type SseEvent } from './sse-client';
