@@ -281,6 +281,22 @@ describe('gateway', () => {
       expect(seen.length).toBe(before);
     });
 
+    it('when tokens are listed one per page, then every token appears exactly once', async () => {
+      await Promise.all([1, 2, 3, 4].map((i) => createToken('viewer', `paged-${i}`)));
+      const ids: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const res = await api(`/api/tokens?limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+        expect(res.status).toBe(200);
+        const page = (await res.json()) as { items: { id: string }[]; next_cursor: string | null };
+        ids.push(...page.items.map((t) => t.id));
+        cursor = page.next_cursor;
+      } while (cursor);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(ids.length).toBeGreaterThanOrEqual(5);
+      expect((await api('/api/tokens?cursor=bogus')).status).toBe(400);
+    });
+
     it('when an operator calls an admin route, then the answer is 403; an admin lists tokens without secrets', async () => {
       const operator = await createToken('operator');
       expect((await api('/api/tokens', { token: operator.token })).status).toBe(403);

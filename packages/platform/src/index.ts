@@ -12,6 +12,7 @@ export * from './events/topic-reader';
 export * from './http/api.exception';
 export * from './http/api-exception.filter';
 export * from './http/zod-validation.pipe';
+export * from './http/keyset-cursor';
 export * from './ops/platform-metrics';
 export * from './platform.module';
 export * from './tokens';

@@ -1,11 +1,10 @@
 // Reads the artifact ledger: one run with its platforms, or a server's runs newest first a keyset page at a time.
-import { ServerProjectionRepository } from '@mcp-host/platform';
+import { ServerProjectionRepository, decodeKeysetCursor, encodeKeysetCursor } from '@mcp-host/platform';
 import { Injectable } from '@nestjs/common';
 import type { ArtifactRun } from '@mcp-host/contracts';
 import { ArtifactErrorCode, ArtifactException } from './artifact.exception';
 import { ArtifactRepository } from './artifact.repository';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface ArtifactPage {
   items: ArtifactRun[];
@@ -37,18 +36,14 @@ export class ArtifactService {
     const last = page[page.length - 1];
     return {
       items: page.map(({ completed_at_key: _k, ...r }) => r),
-      next_cursor:
-        rows.length > q.limit
-          ? Buffer.from(`${last.completed_at_key}|${last.id}`).toString('base64url')
-          : null,
+      next_cursor: rows.length > q.limit ? encodeKeysetCursor(last.completed_at_key, last.id) : null,
     };
   }
 }
 
 function decodeCursor(cursor: string): { completedAt: string; id: string } {
-  const [completedAt, id, extra] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  if (!completedAt || !id || extra !== undefined || Number.isNaN(Date.parse(completedAt)) || !UUID.test(id)) {
+  const c = decodeKeysetCursor(cursor);
+  if (!c)
     throw new ArtifactException(ArtifactErrorCode.INVALID_CURSOR, 'The cursor is not one this API returned.');
-  }
-  return { completedAt, id };
+  return { completedAt: c.key, id: c.id };
 }

@@ -9,7 +9,13 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { BuildRun, StartBuildBody } from '@mcp-host/contracts';
-import { InjectConfig, OutboxService, ServerProjectionRepository } from '@mcp-host/platform';
+import {
+  InjectConfig,
+  OutboxService,
+  ServerProjectionRepository,
+  decodeKeysetCursor,
+  encodeKeysetCursor,
+} from '@mcp-host/platform';
 import type { BuildConfig } from '../config/build-config';
 import { isSupportedPlatform, SUPPORTED_PLATFORMS } from '../config/platforms';
 import { ContainerEngine } from '../engine/container-engine';
@@ -22,7 +28,6 @@ import { RegistryTelemetryService } from '../telemetry/registry-telemetry.servic
 import { BuildRunner, recordFailure } from './build-runner';
 import { BuildRepository, toBuildRun } from './build.repository';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 @Injectable()
 export class BuildService {
@@ -259,11 +264,10 @@ export class BuildService {
   ): Promise<{ items: BuildRun[]; next_cursor: string | null }> {
     let before: { startedAt: string; id: string } | undefined;
     if (q.cursor) {
-      const [startedAt, id, extra] = Buffer.from(q.cursor, 'base64url').toString('utf8').split('|');
-      if (!startedAt || !id || extra !== undefined || Number.isNaN(Date.parse(startedAt)) || !UUID.test(id)) {
+      const c = decodeKeysetCursor(q.cursor);
+      if (!c)
         throw new BuildException(BuildErrorCode.INVALID_CURSOR, 'The cursor is not one this API returned.');
-      }
-      before = { startedAt, id };
+      before = { startedAt: c.key, id: c.id };
     }
     if (!(await this.servers.findById(serverId))) {
       throw new BuildException(BuildErrorCode.SERVER_NOT_FOUND, `No server with id ${serverId}.`);
@@ -273,8 +277,7 @@ export class BuildService {
     const last = page[page.length - 1];
     return {
       items: page.map(toBuildRun),
-      next_cursor:
-        rows.length > q.limit ? Buffer.from(`${last.started_at_key}|${last.id}`).toString('base64url') : null,
+      next_cursor: rows.length > q.limit ? encodeKeysetCursor(last.started_at_key, last.id) : null,
     };
   }
 }

@@ -1,11 +1,10 @@
 // Reads a server's registry usage metrics, newest first, a keyset page at a time.
-import { ServerProjectionRepository } from '@mcp-host/platform';
+import { ServerProjectionRepository, decodeKeysetCursor, encodeKeysetCursor } from '@mcp-host/platform';
 import { Injectable } from '@nestjs/common';
 import type { Metric, MetricsQuery } from '@mcp-host/contracts';
 import { UsageMetricErrorCode, UsageMetricException } from './usage-metric.exception';
 import { UsageMetricRepository, type UsageMetricRow } from './usage-metric.repository';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface MetricPage {
   items: Metric[];
@@ -24,19 +23,15 @@ export function toMetric(r: UsageMetricRow): Metric {
   };
 }
 
-function encodeCursor(r: UsageMetricRow): string {
-  return Buffer.from(`${r.created_at_key}|${r.id}`).toString('base64url');
-}
-
 function decodeCursor(cursor: string): { createdAt: string; id: string } {
-  const [createdAt, id, extra] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  if (!createdAt || !id || extra !== undefined || Number.isNaN(Date.parse(createdAt)) || !UUID.test(id)) {
+  const c = decodeKeysetCursor(cursor);
+  if (!c) {
     throw new UsageMetricException(
       UsageMetricErrorCode.INVALID_CURSOR,
       'The cursor is not one this API returned.',
     );
   }
-  return { createdAt, id };
+  return { createdAt: c.key, id: c.id };
 }
 
 @Injectable()
@@ -55,7 +50,10 @@ export class UsageMetricService {
     const page = rows.slice(0, q.limit);
     return {
       items: page.map(toMetric),
-      next_cursor: rows.length > q.limit ? encodeCursor(page[page.length - 1]) : null,
+      next_cursor:
+        rows.length > q.limit
+          ? encodeKeysetCursor(page[page.length - 1].created_at_key, page[page.length - 1].id)
+          : null,
     };
   }
 }

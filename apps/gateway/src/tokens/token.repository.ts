@@ -47,7 +47,11 @@ export class TokenRepository {
     return rows[0];
   }
 
-  async list(limit: number, after?: { createdAt: string; id: string }): Promise<ApiTokenRow[]> {
+  /** Tokens in keyset order; `cursor_ts` keeps the microseconds a JavaScript Date would drop. */
+  async list(
+    limit: number,
+    after?: { createdAt: string; id: string },
+  ): Promise<(ApiTokenRow & { cursor_ts: string })[]> {
     const params: unknown[] = [];
     let where = '';
     if (after) {
@@ -55,8 +59,8 @@ export class TokenRepository {
       where = 'WHERE (created_at, id) > ($1::timestamptz, $2::uuid)';
     }
     params.push(limit);
-    return await this.dataSource.query<ApiTokenRow[]>(
-      `SELECT ${COLUMNS} FROM api_tokens ${where} ORDER BY created_at, id LIMIT $${params.length}`,
+    return await this.dataSource.query<(ApiTokenRow & { cursor_ts: string })[]>(
+      `SELECT ${COLUMNS}, created_at::text AS cursor_ts FROM api_tokens ${where} ORDER BY created_at, id LIMIT $${params.length}`,
       params,
     );
   }

@@ -1,7 +1,13 @@
 // Creates, lists, revokes and verifies API tokens.
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { ApiException, InjectConfig, InjectLogger } from '@mcp-host/platform';
+import {
+  ApiException,
+  InjectConfig,
+  InjectLogger,
+  decodeKeysetCursor,
+  encodeKeysetCursor,
+} from '@mcp-host/platform';
 import type { Logger } from 'pino';
 import { OidcVerifier } from '../auth/oidc-verifier.service';
 import type { GatewayConfig } from '../gateway.config';
@@ -87,7 +93,7 @@ export class TokenService {
     const last = page[page.length - 1];
     return {
       items: page.map(toView),
-      next_cursor: rows.length > query.limit && last ? encodeCursor(last) : null,
+      next_cursor: rows.length > query.limit && last ? encodeKeysetCursor(last.cursor_ts, last.id) : null,
     };
   }
 
@@ -130,21 +136,8 @@ function unauthenticated(message: string): ApiException {
   return new ApiException(401, 'UNAUTHENTICATED', message);
 }
 
-function encodeCursor(row: ApiTokenRow): string {
-  return Buffer.from(JSON.stringify([row.created_at.toISOString(), row.id])).toString('base64url');
-}
-
 function decodeCursor(cursor: string): { createdAt: string; id: string } {
-  try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [
-      unknown,
-      unknown,
-    ];
-    if (typeof createdAt === 'string' && typeof id === 'string' && !Number.isNaN(Date.parse(createdAt))) {
-      return { createdAt, id };
-    }
-  } catch {
-    // falls through to the 400 below
-  }
-  throw new ApiException(400, 'INVALID_CURSOR', 'The cursor is not one this API returned.');
+  const c = decodeKeysetCursor(cursor);
+  if (!c) throw new ApiException(400, 'INVALID_CURSOR', 'The cursor is not one this API returned.');
+  return { createdAt: c.key, id: c.id };
 }

@@ -1,7 +1,7 @@
 // Defines and lists governance workflows; a new workflow and its event commit together.
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { OutboxService } from '@mcp-host/platform';
+import { OutboxService, decodeKeysetCursor, encodeKeysetCursor } from '@mcp-host/platform';
 import type {
   CreateWorkflowRequest,
   Workflow,
@@ -13,7 +13,6 @@ import { WorkflowErrorCode, WorkflowException } from './workflow.exception';
 import { WorkflowRepository, type WorkflowRow } from './workflow.repository';
 
 const UNIQUE_VIOLATION = '23505';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function toWorkflow(r: WorkflowRow): Workflow {
   return {
@@ -34,16 +33,11 @@ export function toWorkflow(r: WorkflowRow): Workflow {
   };
 }
 
-function encodeCursor(r: WorkflowRow): string {
-  return Buffer.from(`${r.created_at_key}|${r.id}`).toString('base64url');
-}
-
 function decodeCursor(cursor: string): { createdAt: string; id: string } {
-  const [createdAt, id, extra] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  if (!createdAt || !id || extra !== undefined || Number.isNaN(Date.parse(createdAt)) || !UUID.test(id)) {
+  const c = decodeKeysetCursor(cursor);
+  if (!c)
     throw new WorkflowException(WorkflowErrorCode.INVALID_CURSOR, 'The cursor is not one this API returned.');
-  }
-  return { createdAt, id };
+  return { createdAt: c.key, id: c.id };
 }
 
 function isUniqueViolation(err: unknown): boolean {
@@ -121,7 +115,10 @@ export class WorkflowService {
     const page = rows.slice(0, q.limit);
     return {
       items: page.map(toWorkflow),
-      next_cursor: rows.length > q.limit ? encodeCursor(page[page.length - 1]) : null,
+      next_cursor:
+        rows.length > q.limit
+          ? encodeKeysetCursor(page[page.length - 1].created_at_key, page[page.length - 1].id)
+          : null,
     };
   }
 }

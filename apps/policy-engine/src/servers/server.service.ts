@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { CreateServerBody, Server, ServerListQuery, UpdateServerBody } from '@mcp-host/contracts';
-import { OutboxService } from '@mcp-host/platform';
+import { OutboxService, decodeKeysetCursor, encodeKeysetCursor } from '@mcp-host/platform';
 import { ServerErrorCode, ServerException } from './server.exception';
 import type { ServerEntity } from './server.entity';
 import { ServerRepository } from './server.repository';
@@ -26,16 +26,11 @@ export function toServer(e: ServerEntity): Server {
   };
 }
 
-function encodeCursor(e: ServerEntity & { cursor_ts: string }): string {
-  return Buffer.from(`${e.cursor_ts}|${e.id}`).toString('base64url');
-}
-
 function decodeCursor(cursor: string): { createdAt: string; id: string } {
-  const [createdAt, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  if (!createdAt || !id || Number.isNaN(Date.parse(createdAt)) || !/^[0-9a-f-]{36}$/i.test(id)) {
+  const c = decodeKeysetCursor(cursor);
+  if (!c)
     throw new ServerException(ServerErrorCode.INVALID_CURSOR, 'The cursor is not one this API returned.');
-  }
-  return { createdAt, id };
+  return { createdAt: c.key, id: c.id };
 }
 
 function isUniqueViolation(err: unknown): boolean {
@@ -97,7 +92,10 @@ export class ServerService {
     const page = rows.slice(0, q.limit);
     return {
       items: page.map(toServer),
-      next_cursor: rows.length > q.limit ? encodeCursor(page[page.length - 1]) : null,
+      next_cursor:
+        rows.length > q.limit
+          ? encodeKeysetCursor(page[page.length - 1].cursor_ts, page[page.length - 1].id)
+          : null,
     };
   }
 
