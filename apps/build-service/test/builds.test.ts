@@ -454,4 +454,17 @@ describe('no container engine', () => {
       { timeoutMs: 15_000, what: 'the server status error' },
     );
   });
+
+  it('when no engine is reachable and the source is bad too, then ENGINE_UNAVAILABLE wins and no scratch is left', async () => {
+    const server = await registered();
+    const res = await call<{ error: { code: string; details: { build_id: string } } }>(
+      url,
+      'POST',
+      `/api/servers/${server.id}/builds`,
+      { source_repository: join(e.root, 'no-such-repository'), source_branch: 'main' },
+    );
+    expect(res.status).toBe(503);
+    expect(res.body.error.code).toBe('ENGINE_UNAVAILABLE');
+    expect(readdirSync(workdir)).not.toContain(res.body.error.details.build_id);
+  });
 });

@@ -145,7 +145,6 @@ export class BuildRunner implements BeforeApplicationShutdown {
     const allPlatforms = job.platforms.join(',');
     let stage: Stage = 'build';
     try {
-      await this.builds.markRunning(job.buildId);
       this.telemetry.queue(base, 'build_started', {
         platform: allPlatforms,
         architectures: job.platforms,
@@ -162,21 +161,29 @@ export class BuildRunner implements BeforeApplicationShutdown {
         'registry push target derived',
       );
       progress.system(`Building ${job.target.image}:${job.tag} for ${job.platforms.join(', ')}`);
-      await this.builds.setStage(job.buildId, stage);
 
       const parallelism = buildParallelism(this.config, job.platforms.length);
       const results = await mapLimited(job.platforms, parallelism, async (platform) => {
         const localRef = `localhost/mcp-host/${job.serverName.toLowerCase()}:${job.tag}-${platformTagSuffix(platform)}`;
         await this.buildPlatform(job, platform, localRef, progress);
         stage = 'push';
-        await this.builds.setStage(job.buildId, 'push');
-        return this.tagAndPush(job, base, platform, localRef, progress);
+        // The stage is a hint for readers of the run; the push does not wait for it.
+        const staged = this.builds.setStage(job.buildId, 'push').catch(() => undefined);
+        const pushed = await this.tagAndPush(job, base, platform, localRef, progress);
+        await staged;
+        return pushed;
       });
 
       stage = 'manifest';
-      await this.builds.setStage(job.buildId, stage);
+      const staged = this.builds.setStage(job.buildId, stage).catch(() => undefined);
+      // The tag listing the prune needs is read while the manifest is published; nothing is deleted before it is.
+      const tags = this.registry.listTags(job.target).then(
+        (list) => ({ list }),
+        (error: unknown) => ({ error }),
+      );
       const manifestDigest = await this.publishManifest(job, base, results, progress);
-      await this.prune(job, base, progress);
+      await this.prune(job, base, progress, await tags);
+      await staged;
       await Promise.all([progress.flush(), this.telemetry.drain(job.buildId)]);
       await this.succeed(job, base, results, manifestDigest, progress);
     } catch (err) {
@@ -200,7 +207,7 @@ export class BuildRunner implements BeforeApplicationShutdown {
     const noCache = job.noCache || this.config.REGISTRY_BUILD_DISABLE_CACHE;
     const once = async (nc: boolean) => {
       try {
-        await this.engine.build(
+        return await this.engine.build(
           job.context(),
           {
             tag: localRef,
@@ -221,9 +228,8 @@ export class BuildRunner implements BeforeApplicationShutdown {
         );
       }
     };
-    await once(noCache);
+    const got = await once(noCache);
     const want = parsePlatform(platform);
-    const got = await this.engine.architectureOf(localRef);
     if (got.architecture !== want.architecture && !noCache) {
       // Some engines (Podman 4) key the layer cache without the platform and hand back another architecture's image.
       progress.system(
@@ -422,10 +428,16 @@ export class BuildRunner implements BeforeApplicationShutdown {
   }
 
   /** Deletes the per-platform manifests of architectures this build no longer produces. Never fails the build. */
-  private async prune(job: BuildJob, base: TelemetryBase, progress: BuildProgressLog): Promise<void> {
+  private async prune(
+    job: BuildJob,
+    base: TelemetryBase,
+    progress: BuildProgressLog,
+    listed: { list: string[] } | { error: unknown },
+  ): Promise<void> {
     let stale: { tag: string; platform: string }[];
     try {
-      const tags = await this.registry.listTags(job.target);
+      if ('error' in listed) throw listed.error;
+      const tags = listed.list;
       stale = [];
       for (const tag of tags) {
         const m = /^(.+?)-(linux-.+)$/.exec(tag);

@@ -36,7 +36,10 @@ export function toBuildRun(r: BuildRunEntity): BuildRun {
 export interface NewBuildRun {
   id: string;
   server_id: string;
-  status: 'queued' | 'failed';
+  /** `running` when the runner takes the build at once (it always does today); `queued` for a failed start. */
+  status: 'queued' | 'running' | 'failed';
+  /** The stage the run starts in (`build` for a run that starts at once). */
+  stage?: string | null;
   platforms: string[];
   source_kind: 'git' | 'archive';
   source_repository: string | null;
@@ -54,8 +57,8 @@ export class BuildRepository {
   async insert(m: EntityManager, b: NewBuildRun): Promise<BuildRunRow> {
     const rows = await m.query<BuildRunRow[]>(
       `INSERT INTO build_runs (id, server_id, status, platforms, source_kind, source_repository, source_branch,
-         source_revision, dockerfile_path, registry_image, requested_by)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) RETURNING ${COLUMNS}`,
+         source_revision, dockerfile_path, registry_image, requested_by, stage)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) RETURNING ${COLUMNS}`,
       [
         b.id,
         b.server_id,
@@ -68,6 +71,7 @@ export class BuildRepository {
         b.dockerfile_path,
         b.registry_image,
         b.requested_by,
+        b.stage ?? null,
       ],
     );
     return rows[0];
@@ -96,18 +100,12 @@ export class BuildRepository {
     );
   }
 
-  async markRunning(id: string): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE build_runs SET status = 'running', heartbeat_at = now() WHERE id = $1 AND status = 'queued'`,
-      [id],
-    );
-  }
-
   async setStage(id: string, stage: string): Promise<void> {
-    await this.dataSource.query(`UPDATE build_runs SET stage = $2, heartbeat_at = now() WHERE id = $1`, [
-      id,
-      stage,
-    ]);
+    // Only while the run is active: a late write must not relabel the stage a failure recorded.
+    await this.dataSource.query(
+      `UPDATE build_runs SET stage = $2, heartbeat_at = now() WHERE id = $1 AND status IN ('queued', 'running')`,
+      [id, stage],
+    );
   }
 
   async setRevision(id: string, revision: string | null, registryImage: string): Promise<void> {

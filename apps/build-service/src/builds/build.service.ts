@@ -23,7 +23,7 @@ import { errorMessage } from '../engine/push-error';
 import { registryTargetOf } from '../registry/registry-target';
 import { extractArchive } from '../sources/archive-source';
 import { BuildErrorCode, BuildException } from '../sources/build-source.exception';
-import { archiveStream, cloneSource, isFileAt } from '../sources/git-source';
+import { archiveStream, cloneSource } from '../sources/git-source';
 import { RegistryTelemetryService } from '../telemetry/registry-telemetry.service';
 import { BuildRunner, recordFailure } from './build-runner';
 import { BuildRepository, toBuildRun } from './build.repository';
@@ -73,9 +73,55 @@ export class BuildService {
     const target = registryTargetOf(this.config.REGISTRY_URL, server.name);
     const buildId = randomUUID();
 
+    // The engine probe runs while the source is fetched; a missing engine stops the fetch and fails the build at
+    // once, before it starts.
+    const fetching = new AbortController();
+    const engineReady = this.engine.ping().then(
+      () => null,
+      (err: unknown) => {
+        fetching.abort();
+        return err;
+      },
+    );
+    const scratchDir = join(this.config.BUILD_WORKDIR, buildId);
+    const contextDir = join(scratchDir, 'context');
+    let revision: string | null = null;
+    let found = false;
+    let sourceError: Error | null = null;
     try {
-      await this.engine.ping();
+      await mkdir(scratchDir, { recursive: true });
+      if (archive) {
+        await extractArchive(Buffer.from(body.context_archive!, 'base64'), contextDir);
+        const rel = relative(contextDir, resolve(contextDir, dockerfile));
+        found =
+          !rel.startsWith('..') &&
+          (await stat(join(contextDir, rel)).then(
+            (s) => s.isFile(),
+            () => false,
+          ));
+      } else {
+        const source = await cloneSource(
+          {
+            repository: repository!,
+            branch: branch!,
+            revision: body.source_revision,
+            dir: contextDir,
+            dockerfile,
+          },
+          this.config.BUILD_GIT_TIMEOUT_SECONDS,
+          fetching.signal,
+        );
+        revision = source.revision;
+        found = source.dockerfileFound;
+      }
     } catch (err) {
+      sourceError = err instanceof Error ? err : new Error(String(err));
+    }
+    const engineError = await engineReady;
+    if (engineError !== null || sourceError !== null || !found) {
+      await rm(scratchDir, { recursive: true, force: true });
+    }
+    if (engineError !== null) {
       await this.failAtOnce(serverId, buildId, {
         platforms,
         archive,
@@ -85,45 +131,16 @@ export class BuildService {
         image: target.image,
         endpoint: target.endpoint,
         scopes: target.scopes,
-        reason: errorMessage(err),
+        reason: errorMessage(engineError),
       });
     }
-
-    const scratchDir = join(this.config.BUILD_WORKDIR, buildId);
-    const contextDir = join(scratchDir, 'context');
-    let revision: string | null = null;
-    try {
-      await mkdir(scratchDir, { recursive: true });
-      if (archive) {
-        await extractArchive(Buffer.from(body.context_archive!, 'base64'), contextDir);
-      } else {
-        revision = await cloneSource(
-          { repository: repository!, branch: branch!, revision: body.source_revision, dir: contextDir },
-          this.config.BUILD_GIT_TIMEOUT_SECONDS,
-        );
-      }
-      let found: boolean;
-      if (archive) {
-        const rel = relative(contextDir, resolve(contextDir, dockerfile));
-        found =
-          !rel.startsWith('..') &&
-          (await stat(join(contextDir, rel)).then(
-            (s) => s.isFile(),
-            () => false,
-          ));
-      } else {
-        found = await isFileAt(contextDir, revision!, dockerfile);
-      }
-      if (!found) {
-        throw new BuildException(
-          BuildErrorCode.DOCKERFILE_NOT_FOUND,
-          `No Dockerfile at ${dockerfile} in the ${archive ? 'uploaded context' : `repository ${repository} (${branch})`}.`,
-          { dockerfile_path: dockerfile },
-        );
-      }
-    } catch (err) {
-      await rm(scratchDir, { recursive: true, force: true });
-      throw err;
+    if (sourceError !== null) throw sourceError;
+    if (!found) {
+      throw new BuildException(
+        BuildErrorCode.DOCKERFILE_NOT_FOUND,
+        `No Dockerfile at ${dockerfile} in the ${archive ? 'uploaded context' : `repository ${repository} (${branch})`}.`,
+        { dockerfile_path: dockerfile },
+      );
     }
 
     const tag = revision ?? `b-${buildId.replace(/-/g, '').slice(0, 12)}`;
@@ -131,7 +148,9 @@ export class BuildService {
       const r = await this.builds.insert(m, {
         id: buildId,
         server_id: serverId,
-        status: 'queued',
+        // The runner takes it at once: the run starts in its build stage, with no second write to say so.
+        status: 'running',
+        stage: 'build',
         platforms,
         source_kind: archive ? 'archive' : 'git',
         source_repository: repository,

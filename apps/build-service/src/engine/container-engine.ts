@@ -31,6 +31,13 @@ interface ProgressItem {
 
 export class EngineError extends Error {}
 
+export interface BuiltImage {
+  id: string;
+  os: string;
+  architecture: string;
+  variant?: string;
+}
+
 /** The dockerode options for DOCKER_HOST: unix:///path, /path, tcp://host:port or http(s)://host:port. */
 export function dockerOptionsOf(dockerHost: string): Docker.DockerOptions {
   if (dockerHost.startsWith('unix://')) return { socketPath: dockerHost.slice('unix://'.length) };
@@ -57,8 +64,11 @@ export class ContainerEngine {
     await probe.ping();
   }
 
-  /** Builds one platform's image from a tar stream of the context; each log line goes to `onLine`. Returns the image id. */
-  async build(context: Readable, o: EngineBuildOptions, onLine: (line: string) => void): Promise<string> {
+  /**
+   * Builds one platform's image from a tar stream of the context; each log line goes to `onLine`. Returns the
+   * image's id and platform, read in the same inspect.
+   */
+  async build(context: Readable, o: EngineBuildOptions, onLine: (line: string) => void): Promise<BuiltImage> {
     const stream = await this.docker.buildImage(context, {
       t: o.tag,
       dockerfile: o.dockerfile,
@@ -71,14 +81,14 @@ export class ContainerEngine {
     const items = await this.follow(stream, onLine);
     const failed = items.find((i) => i.error ?? i.errorDetail?.message);
     if (failed) throw new EngineError(failed.error ?? failed.errorDetail?.message ?? 'build failed');
-    return (await this.docker.getImage(o.tag).inspect()).Id;
+    return this.inspect(o.tag);
   }
 
-  async architectureOf(ref: string): Promise<{ os: string; architecture: string; variant?: string }> {
+  async inspect(ref: string): Promise<BuiltImage> {
     const info = (await this.docker.getImage(ref).inspect()) as Docker.ImageInspectInfo & {
       Variant?: string;
     };
-    return { os: info.Os, architecture: info.Architecture, variant: info.Variant || undefined };
+    return { id: info.Id, os: info.Os, architecture: info.Architecture, variant: info.Variant || undefined };
   }
 
   async tag(source: string, repo: string, tag: string): Promise<void> {

@@ -7,17 +7,25 @@ function git(
   args: string[],
   cwd: string | undefined,
   timeoutSeconds: number,
+  input?: string,
+  signal?: AbortSignal,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn('git', args, {
       cwd,
       env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'true', LC_ALL: 'C' },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      signal,
+      killSignal: 'SIGKILL',
     });
+    if (input !== undefined) {
+      child.stdin?.on('error', () => undefined);
+      child.stdin?.end(input);
+    }
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-4000)));
+    child.stdout?.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr?.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-4000)));
     const timer = setTimeout(() => {
       stderr += `\ngit ${args[0]} timed out after ${timeoutSeconds}s`;
       child.kill('SIGKILL');
@@ -43,12 +51,14 @@ function reasonOf(stderr: string): string {
 
 /**
  * Clones the branch into `dir` (a bare repository: nothing is checked out, the build context is streamed from it
- * with `git archive`) and returns the commit to build. 422 with git's reason when the URL, branch or revision is bad.
+ * with `git archive`), then resolves the commit to build and looks the Dockerfile up in its tree, both in one
+ * `git cat-file --batch-check`. 422 with git's reason when the URL, branch or revision is bad.
  */
 export async function cloneSource(
-  o: { repository: string; branch: string; revision?: string; dir: string },
+  o: { repository: string; branch: string; revision?: string; dir: string; dockerfile: string },
   timeoutSeconds: number,
-): Promise<string> {
+  signal?: AbortSignal,
+): Promise<{ revision: string; dockerfileFound: boolean }> {
   const clone = await git(
     [
       'clone',
@@ -65,6 +75,8 @@ export async function cloneSource(
     ],
     undefined,
     timeoutSeconds,
+    undefined,
+    signal,
   );
   if (clone.code !== 0) {
     throw new BuildException(
@@ -74,28 +86,36 @@ export async function cloneSource(
     );
   }
   const wanted = o.revision ? `${o.revision}^{commit}` : 'HEAD^{commit}';
-  const head = await git(['rev-parse', '--verify', '--end-of-options', wanted], o.dir, timeoutSeconds);
-  if (head.code !== 0) {
+  const path = o.dockerfile.replace(/^\.\//, '');
+  const pathOk = !path.split('/').includes('..') && !path.startsWith('/') && !/[\n\r]/.test(path);
+  // A revision is one token (a name or a hash): whitespace or a newline would smuggle a second query in.
+  const revisionOk = !/\s/.test(wanted);
+  const found = revisionOk
+    ? await git(
+        ['cat-file', '--batch-check=%(objectname) %(objecttype)'],
+        o.dir,
+        timeoutSeconds,
+        `${wanted}\n${pathOk ? `${wanted}:${path}` : wanted}\n`,
+        signal,
+      )
+    : { code: 1, stdout: '', stderr: `not a valid revision: ${o.revision}` };
+  const [commitLine = '', fileLine = ''] = found.stdout.split('\n');
+  const commit = /^([0-9a-f]{40,64}) commit$/.exec(commitLine.trim());
+  if (found.code !== 0 || !commit) {
+    const reason =
+      found.code !== 0 ? reasonOf(found.stderr) : `git cat-file: ${commitLine.trim() || 'no answer'}`;
     throw new BuildException(
       BuildErrorCode.GIT_SOURCE_UNAVAILABLE,
-      `Revision ${o.revision ?? 'HEAD'} is not on branch ${o.branch} of ${o.repository}: ${reasonOf(head.stderr)}`,
+      `Revision ${o.revision ?? 'HEAD'} is not on branch ${o.branch} of ${o.repository}: ${reason}`,
       {
-        git: reasonOf(head.stderr),
+        git: reason,
         repository: o.repository,
         branch: o.branch,
         revision: o.revision ?? null,
       },
     );
   }
-  return head.stdout.trim();
-}
-
-/** Whether `path` (relative to the repository root) is a file at `revision`. */
-export async function isFileAt(dir: string, revision: string, path: string): Promise<boolean> {
-  const clean = path.replace(/^\.\//, '');
-  if (clean.split('/').includes('..') || clean.startsWith('/')) return false;
-  const res = await git(['cat-file', '-t', `${revision}:${clean}`], dir, 30);
-  return res.code === 0 && res.stdout.trim() === 'blob';
+  return { revision: commit[1], dockerfileFound: pathOk && / blob$/.test(fileLine.trim()) };
 }
 
 /**
