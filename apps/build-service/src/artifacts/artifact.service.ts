@@ -5,7 +5,6 @@ import type { ArtifactRun } from '@mcp-host/contracts';
 import { ArtifactErrorCode, ArtifactException } from './artifact.exception';
 import { ArtifactRepository } from './artifact.repository';
 
-
 export interface ArtifactPage {
   items: ArtifactRun[];
   next_cursor: string | null;

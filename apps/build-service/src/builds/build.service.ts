@@ -28,7 +28,6 @@ import { RegistryTelemetryService } from '../telemetry/registry-telemetry.servic
 import { BuildRunner, recordFailure } from './build-runner';
 import { BuildRepository, toBuildRun } from './build.repository';
 
-
 @Injectable()
 export class BuildService {
   constructor(

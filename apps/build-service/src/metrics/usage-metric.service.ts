@@ -5,7 +5,6 @@ import type { Metric, MetricsQuery } from '@mcp-host/contracts';
 import { UsageMetricErrorCode, UsageMetricException } from './usage-metric.exception';
 import { UsageMetricRepository, type UsageMetricRow } from './usage-metric.repository';
 
-
 export interface MetricPage {
   items: Metric[];
   next_cursor: string | null;
