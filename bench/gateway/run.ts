@@ -31,8 +31,9 @@ const hasTaskset = existsSync('/usr/bin/taskset');
 /** Forks a TypeScript child pinned to the benchmark cores. */
 function forkTs(file: string, env: NodeJS.ProcessEnv): ChildProcess {
   const args = [
-    ...(file === 'gateway-process.ts' && process.env.BENCH_PROF
-      ? ['--cpu-prof', '--cpu-prof-dir=/tmp/gwprof2']
+    // BENCH_PROF=gateway-process.ts (or service-process.ts): a V8 CPU profile of that child in BENCH_PROF_DIR.
+    ...(process.env.BENCH_PROF === file
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROF_DIR ?? join(tmpdir(), 'bench-gateway-prof')}`]
       : []),
     '--import',
     'tsx',
@@ -204,6 +205,16 @@ async function main() {
   const upstream = forkTs('upstream.ts', {});
   const { port } = await nextMessage<{ port: number }>(upstream, (m) => typeof m.port === 'number');
   const upstreamUrl = `http://127.0.0.1:${port}`;
+  // The real service behind /api/servers/:id: the policy engine, on the same database and broker.
+  const service = forkTs('service-process.ts', {
+    DATABASE_URL: db.url,
+    KAFKA_BROKERS: kafka.brokers.join(','),
+    BIND_ADDRESS: '127.0.0.1',
+    BIND_PORT: '0',
+    LOG_LEVEL: 'warn',
+    OTEL_SDK_DISABLED: 'true',
+  });
+  const { url: serviceUrl } = await nextMessage<{ url: string }>(service, (m) => typeof m.url === 'string');
   const gateway = await startGateway({
     DATABASE_URL: db.url,
     KAFKA_BROKERS: kafka.brokers.join(','),
@@ -211,7 +222,9 @@ async function main() {
     BIND_PORT: '0',
     LOG_LEVEL: 'warn',
     GATEWAY_ADMIN_TOKEN_FILE: tokenFile,
-    GATEWAY_UPSTREAM_POLICY_ENGINE: upstreamUrl,
+    GATEWAY_UPSTREAM_POLICY_ENGINE: serviceUrl,
+    // The bare node:http upstream stands behind the marketplace routes: the gateway's own ceiling.
+    GATEWAY_UPSTREAM_MARKETPLACE: upstreamUrl,
     // Rate limiting stays on (in memory) with a budget the load never reaches, so its cost is in the figures.
     RATE_LIMIT_PER_MINUTE: String(100_000_000),
     OTEL_SDK_DISABLED: 'true',
@@ -222,56 +235,78 @@ async function main() {
 
   try {
     if (!SKIP_REST) {
-      const path = '/api/servers/6f1c2e0a-8d4b-4c1e-9a57-3b2f1d0c9e88';
-      const direct = new URL(path, upstreamUrl);
-      const via = new URL(path, gateway.url);
-      // Warm-up: JIT, keep-alive pools, the token cache.
-      await openLoop(via, auth, 1000, WARMUP_SECONDS);
-      await openLoop(direct, auth, 1000, WARMUP_SECONDS);
-      const rows: Record<string, string | number>[] = [];
-      const restResults: Record<string, unknown> = {};
-      for (const rate of [500, 2000]) {
-        const d: LoadResult[] = [];
-        const g: LoadResult[] = [];
-        for (let run = 0; run < RUNS; run++) {
-          d.push(await openLoop(direct, auth, rate, REST_SECONDS));
-          g.push(await openLoop(via, auth, rate, REST_SECONDS));
-        }
-        const m = (xs: LoadResult[], k: keyof LoadResult) => median(xs.map((x) => x[k]));
-        const row = {
-          'rate (req/s)': rate,
-          'direct p50 ms': m(d, 'p50'),
-          'gateway p50 ms': m(g, 'p50'),
-          'added p50 ms': m(g, 'p50') - m(d, 'p50'),
-          'direct p99 ms': m(d, 'p99'),
-          'gateway p99 ms': m(g, 'p99'),
-          'added p99 ms': m(g, 'p99') - m(d, 'p99'),
-          'achieved direct/gateway': `${m(d, 'achieved').toFixed(0)} / ${m(g, 'achieved').toFixed(0)}`,
-          'errors direct/gateway': `${m(d, 'errors')} / ${m(g, 'errors')}`,
-          'max send lag ms': Math.max(m(d, 'lagMs'), m(g, 'lagMs')),
-        };
-        rows.push(row);
-        restResults[`rate_${rate}`] = { direct: d, gateway: g };
-      }
-      printTable('REST: small GET, open loop (median of runs)', rows);
-      const sd: number[] = [];
-      const sg: number[] = [];
-      let satErrors = 0;
-      for (let run = 0; run < RUNS; run++) {
-        const a = await saturate(direct, auth, REST_SECONDS);
-        const b = await saturate(via, auth, REST_SECONDS);
-        sd.push(a.rps);
-        sg.push(b.rps);
-        satErrors += a.errors + b.errors;
-      }
-      const satRows = [
+      const created = await fetch(new URL('/api/servers', serviceUrl), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'bench-server', server_type: 'node' }),
+      });
+      if (created.status !== 201) throw new Error(`creating the bench server: ${created.status}`);
+      const { id } = (await created.json()) as { id: string };
+      // "Straight to the service" is the issue's measure; the bare upstream shows what the gateway costs on its own.
+      const targets = [
         {
+          upstream: 'policy engine (GET /api/servers/:id, PostgreSQL)',
+          key: 'service',
+          direct: new URL(`/api/servers/${id}`, serviceUrl),
+          via: new URL(`/api/servers/${id}`, gateway.url),
+        },
+        {
+          upstream: 'bare node:http (fixed JSON)',
+          key: 'bare',
+          direct: new URL('/api/marketplace/6f1c2e0a-8d4b-4c1e-9a57-3b2f1d0c9e88', upstreamUrl),
+          via: new URL('/api/marketplace/6f1c2e0a-8d4b-4c1e-9a57-3b2f1d0c9e88', gateway.url),
+        },
+      ];
+      const rows: Record<string, string | number>[] = [];
+      const satRows: Record<string, string | number>[] = [];
+      const restResults: Record<string, unknown> = {};
+      for (const t of targets) {
+        const { direct, via } = t;
+        // Warm-up: JIT, keep-alive pools, the token cache.
+        await openLoop(via, auth, 1000, WARMUP_SECONDS);
+        await openLoop(direct, auth, 1000, WARMUP_SECONDS);
+        for (const rate of [500, 2000]) {
+          const d: LoadResult[] = [];
+          const g: LoadResult[] = [];
+          for (let run = 0; run < RUNS; run++) {
+            d.push(await openLoop(direct, auth, rate, REST_SECONDS));
+            g.push(await openLoop(via, auth, rate, REST_SECONDS));
+          }
+          const m = (xs: LoadResult[], k: keyof LoadResult) => median(xs.map((x) => x[k]));
+          rows.push({
+            upstream: t.key,
+            'rate (req/s)': rate,
+            'direct p50 ms': m(d, 'p50'),
+            'gateway p50 ms': m(g, 'p50'),
+            'added p50 ms': m(g, 'p50') - m(d, 'p50'),
+            'direct p99 ms': m(d, 'p99'),
+            'gateway p99 ms': m(g, 'p99'),
+            'added p99 ms': m(g, 'p99') - m(d, 'p99'),
+            'achieved direct/gateway': `${m(d, 'achieved').toFixed(0)} / ${m(g, 'achieved').toFixed(0)}`,
+            'errors direct/gateway': `${m(d, 'errors')} / ${m(g, 'errors')}`,
+            'max send lag ms': Math.max(m(d, 'lagMs'), m(g, 'lagMs')),
+          });
+          restResults[`${t.key}_rate_${rate}`] = { direct: d, gateway: g };
+        }
+        const sd: number[] = [];
+        const sg: number[] = [];
+        let satErrors = 0;
+        for (let run = 0; run < RUNS; run++) {
+          const a = await saturate(direct, auth, REST_SECONDS);
+          const b = await saturate(via, auth, REST_SECONDS);
+          sd.push(a.rps);
+          sg.push(b.rps);
+          satErrors += a.errors + b.errors;
+        }
+        satRows.push({
+          upstream: t.upstream,
           'direct req/s': median(sd),
           'gateway req/s': median(sg),
           'gateway / direct': `${((median(sg) / median(sd)) * 100).toFixed(0)}%`,
           errors: satErrors,
-        },
-      ];
+        });
+      }
+      printTable('REST: small GET, open loop (median of runs)', rows);
       printTable('REST: saturation throughput, 128 in flight (median of runs)', satRows);
       results.rest = { rows, saturation: satRows, raw: restResults };
     }
@@ -281,6 +316,7 @@ async function main() {
     }
   } finally {
     await stop(gateway.child);
+    await stop(service);
     await stop(upstream);
     await stop(kafka.child);
     await db.drop();

@@ -9,6 +9,7 @@ import { createServiceApp, type ServiceApp } from '@mcp-host/platform';
 import {
   createTestDatabase,
   startTestKafka,
+  waitFor,
   type TestDatabase,
   type TestKafka,
 } from '@mcp-host/platform/testing';
@@ -104,6 +105,8 @@ describe('gateway', () => {
   let base: string;
   let dir: string;
   let tokenFile: string;
+  let hangRequests = 0;
+  const hangClosedAt: number[] = [];
   let adminToken: string;
   const seen: Seen[] = [];
   let chunkListener: (chunk: string) => void = () => undefined;
@@ -132,7 +135,10 @@ describe('gateway', () => {
     tokenFile = join(dir, 'nested', 'admin-token');
 
     const echo = echoUpstream(seen, (c) => chunkListener(c));
-    const hang = http.createServer(() => undefined);
+    const hang = http.createServer((req) => {
+      hangRequests += 1;
+      req.socket.once('close', () => hangClosedAt.push(Date.now()));
+    });
     const reset = http.createServer((req) => req.socket.destroy());
     const gone = http.createServer();
     servers.push(echo, hang, reset);
@@ -463,6 +469,26 @@ describe('gateway', () => {
       expect(res.status).toBe(504);
       await expect(res.json()).resolves.toMatchObject({ error: { code: 'UPSTREAM_TIMEOUT' } });
       expect(Date.now() - started).toBeLessThan(5_000);
+    });
+
+    it('when the client goes away before the upstream answers, then the upstream call is cancelled at once', async () => {
+      const seenBefore = hangRequests;
+      const closedBefore = hangClosedAt.length;
+      const client = new AbortController();
+      const pending = api('/api/governance/workflows', { signal: client.signal }).catch(() => undefined);
+      await waitFor(() => hangRequests > seenBefore, {
+        timeoutMs: 2_000,
+        what: 'the upstream to get the request',
+      });
+      const abortedAt = Date.now();
+      client.abort();
+      await pending;
+      await waitFor(() => hangClosedAt.length > closedBefore, {
+        timeoutMs: 2_000,
+        what: 'the upstream connection to close',
+      });
+      // GATEWAY_UPSTREAM_TIMEOUT_MS is 500: a close this soon is the cancel, not the timeout.
+      expect(hangClosedAt[hangClosedAt.length - 1] - abortedAt).toBeLessThan(300);
     });
 
     it('when the upstream resets the connection, then the answer is 502 UPSTREAM_RESET', async () => {

@@ -1,5 +1,6 @@
 // Forwards one authorised request to the service that owns it, streaming the body both ways.
 import { Injectable } from '@nestjs/common';
+import { EventEmitter } from 'node:events';
 import { Transform } from 'node:stream';
 import { ApiException, InjectConfig, InjectLogger, outgoingTraceparent } from '@mcp-host/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -89,9 +90,10 @@ export class ProxyService {
         : req.raw.pipe(limited.stream);
 
     // A client that goes away cancels its upstream call instead of leaving it to run out.
-    const abort = new AbortController();
+    // undici takes an EventEmitter as the signal: much cheaper to make per request than an AbortController.
+    const abort = new EventEmitter();
     const onClose = () => {
-      if (!reply.raw.writableFinished) abort.abort();
+      if (!reply.raw.writableFinished) abort.emit('abort');
     };
     reply.raw.once('close', onClose);
 
@@ -104,7 +106,7 @@ export class ProxyService {
         body,
         headersTimeout: this.config.GATEWAY_UPSTREAM_TIMEOUT_MS,
         bodyTimeout: this.config.GATEWAY_UPSTREAM_TIMEOUT_MS,
-        signal: abort.signal,
+        signal: abort,
       });
     } catch (err) {
       reply.raw.off('close', onClose);
