@@ -33,7 +33,7 @@ export class GatewayModule {
           env: opts.env,
           // The forwarding path writes its own access line (ApiRouter); pino-http's per-request child logger cost
           // about a quarter of the gateway's throughput.
-          httpLogExclude: ['api/*path', 'api'],
+          httpLogExclude: ['/api'],
         }),
       ],
       providers: [

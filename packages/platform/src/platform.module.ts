@@ -1,5 +1,5 @@
 // Everything a service gets from the kit in one import: typed config, logging, its database, the event bus and operations.
-import { Module, RequestMethod, type DynamicModule, type Provider } from '@nestjs/common';
+import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
@@ -18,7 +18,6 @@ import { ApiExceptionFilter } from './http/api-exception.filter';
 import { HealthController } from './ops/health.controller';
 import { MetricsController } from './ops/metrics.controller';
 import { PlatformMetrics } from './ops/platform-metrics';
-import { currentScope } from './telemetry/trace-context';
 import { PLATFORM_CONFIG, PLATFORM_LOGGER, PLATFORM_OPTIONS } from './tokens';
 
 export type PlatformConfig = BaseConfig;
@@ -36,8 +35,8 @@ export interface PlatformModuleOptions {
   migrations?: MigrationClass[];
   consumerGroup?: string;
   /**
-   * Paths (Nest route patterns, e.g. `api/(.*)`) left out of the automatic per-request logging, for a hot path that
-   * writes its own, cheaper access line (the gateway's forwarding).
+   * Path prefixes (e.g. `/api`: the path itself and everything under it) left out of the kit's access log, for a
+   * hot path that writes its own line (the gateway's API router). Probes and scrapes are always left out.
    */
   httpLogExclude?: string[];
   /** A logger destination (tests collect lines); defaults to stdout. */
@@ -104,22 +103,9 @@ export class PlatformModule {
       global: true,
       imports: [
         DiscoveryModule,
-        LoggerModule.forRoot({
-          // Probes and scrapes would drown the access log; hot paths may opt out and log for themselves.
-          exclude: ['healthz', 'readyz', 'metrics', ...(options.httpLogExclude ?? [])].map((path) => ({
-            method: RequestMethod.ALL,
-            path,
-          })),
-          pinoHttp: {
-            logger,
-            genReqId: (req) => {
-              const scope = currentScope();
-              return scope?.requestId ?? (req.headers['x-request-id'] as string | undefined) ?? 'unknown';
-            },
-            autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') },
-            customProps: () => ({ traceparent: currentScope()?.traceparent }),
-          },
-        }),
+        // nestjs-pino carries Nest's own log lines to the service's logger; the access log is a Fastify hook
+        // (createServiceApp), so no per-request middleware or child logger runs.
+        LoggerModule.forRoot({ forRoutes: [], pinoHttp: { logger } }),
         TypeOrmModule.forRootAsync({
           useFactory: () => ({
             ...dataSourceOptions({

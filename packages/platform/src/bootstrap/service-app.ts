@@ -12,7 +12,7 @@ import { baseConfigSchema } from '../config/config.schema';
 import { createServiceDataSource } from '../database/data-source';
 import { runMigrations } from '../database/migrate';
 import { PlatformMetrics } from '../ops/platform-metrics';
-import { enterScope, isTraceparent, newTraceparent } from '../telemetry/trace-context';
+import { currentScope, enterScope, isTraceparent, newTraceparent } from '../telemetry/trace-context';
 import { PLATFORM_CONFIG, PLATFORM_LOGGER, PLATFORM_OPTIONS } from '../tokens';
 import type { PlatformConfig, PlatformModuleOptions } from '../platform.module';
 import pino from 'pino';
@@ -57,14 +57,35 @@ export async function createServiceApp(module: DynamicModule): Promise<ServiceAp
     void reply.header('x-request-id', req.id);
     done();
   });
+  // One access line per request, built only when info is on: probes, scrapes and the `httpLogExclude` prefixes
+  // (whose handlers log for themselves) are left out.
+  const quiet = new Set(['/healthz', '/readyz', '/metrics']);
+  const excluded = options.httpLogExclude ?? [];
+  const logged = (url: string): boolean => {
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    if (quiet.has(path)) return false;
+    return !excluded.some((p) => path === p || path.startsWith(`${p}/`));
+  };
   fastify.addHook('onResponse', (req, reply, done) => {
-    const labels = {
-      method: req.method,
-      route: req.routeOptions.url ?? 'unmatched',
-      status: String(reply.statusCode),
-    };
+    const route = req.routeOptions.url ?? 'unmatched';
+    const labels = { method: req.method, route, status: String(reply.statusCode) };
     metrics.httpRequests.inc(labels);
     metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+    if (logger.isLevelEnabled('info') && logged(req.url)) {
+      logger.info(
+        {
+          reqId: req.id,
+          method: req.method,
+          url: req.url,
+          route,
+          status: reply.statusCode,
+          responseTimeMs: Math.round(reply.elapsedTime * 100) / 100,
+          traceparent: currentScope()?.traceparent,
+        },
+        'request completed',
+      );
+    }
     done();
   });
 
