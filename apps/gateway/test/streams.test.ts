@@ -238,4 +238,24 @@ describe('SSE streams', () => {
       });
     expect([...received, ...resumed.events.map((e) => e.data)].sort()).toEqual([...published].sort());
   });
+
+  it('when streams run, then /metrics counts them open, opened, ended by reason, and times the fan-out', async () => {
+    const client = await open('/api/trust/stream');
+    expect(client.status).toBe(200);
+    await publish([{ vm: 'vm-metrics', server: 'srv-metrics' }]);
+    await client.waitFor((c) => c.events.some((e) => e.event === TYPE), 15_000, 'one event');
+    const text = await (await fetch(`${base}/metrics`)).text();
+    const value = (name: string, ...labels: string[]) => {
+      const line = text
+        .split('\n')
+        .find((l) => l.startsWith(`${name}{`) && labels.every((x) => l.includes(x)));
+      return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+    };
+    const topic = `topic="${TOPIC}"`;
+    expect(value('mcp_host_sse_streams', topic, 'state="live"')).toBeGreaterThanOrEqual(1);
+    expect(value('mcp_host_sse_streams_opened_total', topic)).toBeGreaterThanOrEqual(1);
+    // The slow client of the test before was cut off.
+    expect(value('mcp_host_sse_streams_ended_total', topic, 'reason="overflow"')).toBeGreaterThanOrEqual(1);
+    expect(value('mcp_host_sse_fanout_seconds_count', topic)).toBeGreaterThanOrEqual(1);
+  });
 });

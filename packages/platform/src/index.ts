@@ -14,6 +14,8 @@ export * from './http/api-exception.filter';
 export * from './http/zod-validation.pipe';
 export * from './http/keyset-cursor';
 export * from './ops/platform-metrics';
+// Services register their own metrics on PlatformMetrics.registry with the kit's prom-client, never a second copy.
+export { Counter, Gauge, Histogram } from 'prom-client';
 export * from './platform.module';
 export * from './tokens';
 export * from './bootstrap/service-app';

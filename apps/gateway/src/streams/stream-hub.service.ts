@@ -3,7 +3,16 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { topicByName, type RouteDefinition } from '@mcp-host/contracts';
-import { ApiException, InjectConfig, InjectLogger, KafkaConnection } from '@mcp-host/platform';
+import {
+  ApiException,
+  Counter,
+  Gauge,
+  Histogram,
+  InjectConfig,
+  InjectLogger,
+  KafkaConnection,
+  PlatformMetrics,
+} from '@mcp-host/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../gateway.config';
@@ -34,10 +43,49 @@ export class StreamHub implements OnModuleDestroy {
     private readonly kafka: KafkaConnection,
     @InjectConfig() private readonly config: GatewayConfig,
     @InjectLogger() private readonly logger: Logger,
+    metrics: PlatformMetrics,
   ) {
     this.heartbeatTimer = setInterval(() => this.tick(), config.SSE_HEARTBEAT_MS);
     this.heartbeatTimer.unref();
+    const registers = [metrics.registry];
+    const feeds = () => [...this.started.values(), ...this.replays];
+    new Gauge({
+      name: 'mcp_host_sse_streams',
+      help: 'Open SSE streams by topic and state (live on the tail, or catching up from a buffer or a replay)',
+      labelNames: ['topic', 'state'],
+      registers,
+      collect() {
+        this.reset();
+        for (const f of feeds()) {
+          this.inc({ topic: f.topic, state: 'live' }, f.subscribers.size);
+          this.inc({ topic: f.topic, state: 'catching_up' }, f.catchingUp.size);
+        }
+      },
+    });
+    this.opened = new Counter({
+      name: 'mcp_host_sse_streams_opened_total',
+      help: 'SSE streams opened, by topic',
+      labelNames: ['topic'],
+      registers,
+    });
+    this.endedTotal = new Counter({
+      name: 'mcp_host_sse_streams_ended_total',
+      help: 'SSE streams ended, by topic and reason (client_closed, overflow: cut off as too slow, shutdown, feed_ended)',
+      labelNames: ['topic', 'reason'],
+      registers,
+    });
+    this.fanout = new Histogram({
+      name: 'mcp_host_sse_fanout_seconds',
+      help: 'Time to write one batch of records to every live stream of a topic',
+      labelNames: ['topic'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers,
+    });
   }
+
+  private readonly opened: Counter<'topic'>;
+  private readonly endedTotal: Counter<'topic' | 'reason'>;
+  private readonly fanout: Histogram<'topic'>;
 
   /** Feeds and their followers, for tests and diagnostics. */
   describe(): {
@@ -121,6 +169,7 @@ export class StreamHub implements OnModuleDestroy {
     res.flushHeaders();
     if (res.destroyed || sse.isEnded) return;
     this.streams.add(sse);
+    this.opened.inc({ topic: topic.name });
     this.attach(sse, place.feed, place.pos);
   }
 
@@ -186,6 +235,9 @@ export class StreamHub implements OnModuleDestroy {
           groupIdPrefix: `mcp-host.gateway.sse.${this.instance}`,
           onAdvance: () => this.migrateAll(topic),
           onFatal: (f, err) => this.feedFailed(f, err),
+          onFanout: (f, fan) => {
+            if (fan.subscribers > 0) this.fanout.observe({ topic: f.topic }, fan.ms / 1000);
+          },
         });
         this.started.set(topic, feed);
         return feed;
@@ -249,6 +301,7 @@ export class StreamHub implements OnModuleDestroy {
   private onStreamEnd(sse: SseStream, topic: string, reason: StreamEndReason): void {
     if (!this.streams.delete(sse)) return;
     this.ended[reason] += 1;
+    this.endedTotal.inc({ topic, reason });
     if (reason === 'overflow') this.logger.info({ topic }, 'SSE client cut off: too slow');
   }
 

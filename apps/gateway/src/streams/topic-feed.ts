@@ -49,6 +49,8 @@ export interface TopicFeedOptions {
   /** After each batch, so the owner can move streams between feeds. */
   onAdvance?: (feed: TopicFeed) => void;
   onFatal?: (feed: TopicFeed, err: Error) => void;
+  /** After each batch was written to the live subscribers: how long that took. */
+  onFanout?: (feed: TopicFeed, fanout: { records: number; subscribers: number; ms: number }) => void;
 }
 
 /** Builds an SSE frame: `id`, `event` (the CloudEvents type) and the payload JSON on one `data` line. */
@@ -208,6 +210,7 @@ export class TopicFeed {
       subscribers: this.subscribers.size,
       ms: performance.now() - started,
     };
+    this.opts.onFanout?.(this, this.lastFanout);
     for (const sub of [...this.catchingUp]) sub.wake();
     this.release();
   }
