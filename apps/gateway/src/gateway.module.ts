@@ -31,9 +31,6 @@ export class GatewayModule {
           ...gatewayDefinition,
           configShape: gatewayConfigShape,
           env: opts.env,
-          // The forwarding path writes its own access line (ApiRouter); pino-http's per-request child logger cost
-          // about a quarter of the gateway's throughput.
-          httpLogExclude: ['/api'],
         }),
       ],
       providers: [

@@ -34,11 +34,6 @@ export interface PlatformModuleOptions {
   entities?: EntityList;
   migrations?: MigrationClass[];
   consumerGroup?: string;
-  /**
-   * Path prefixes (e.g. `/api`: the path itself and everything under it) left out of the kit's access log, for a
-   * hot path that writes its own line (the gateway's API router). Probes and scrapes are always left out.
-   */
-  httpLogExclude?: string[];
   /** A logger destination (tests collect lines); defaults to stdout. */
   logDestination?: pino.DestinationStream;
 }

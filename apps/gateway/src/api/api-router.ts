@@ -77,23 +77,6 @@ export class ApiRouter implements OnModuleInit {
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
     void fastify.register(async (api) => {
       // Leave bodies unread: forwarded ones stream to the upstream, the gateway's own are read on demand.
-      // One access line per API request, built only when info is on; it carries what pino-http's line would.
-      api.addHook('onResponse', (req, reply, done) => {
-        if (this.logger.isLevelEnabled('info')) {
-          this.logger.info(
-            {
-              reqId: req.id,
-              method: req.method,
-              url: req.url,
-              route: req.routeOptions.url,
-              status: reply.statusCode,
-              responseTimeMs: Math.round(reply.elapsedTime * 100) / 100,
-            },
-            'request completed',
-          );
-        }
-        done();
-      });
       api.removeAllContentTypeParsers();
       api.addContentTypeParser('*', (_req, _payload, done) => done(null));
       // One Fastify route per declared path, so metrics carry the route table's path; every one of them, and the

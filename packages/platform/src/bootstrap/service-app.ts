@@ -57,15 +57,11 @@ export async function createServiceApp(module: DynamicModule): Promise<ServiceAp
     void reply.header('x-request-id', req.id);
     done();
   });
-  // One access line per request, built only when info is on: probes, scrapes and the `httpLogExclude` prefixes
-  // (whose handlers log for themselves) are left out.
+  // One access line per request, built only when info is on; probes and scrapes are left out.
   const quiet = new Set(['/healthz', '/readyz', '/metrics']);
-  const excluded = options.httpLogExclude ?? [];
   const logged = (url: string): boolean => {
     const q = url.indexOf('?');
-    const path = q === -1 ? url : url.slice(0, q);
-    if (quiet.has(path)) return false;
-    return !excluded.some((p) => path === p || path.startsWith(`${p}/`));
+    return !quiet.has(q === -1 ? url : url.slice(0, q));
   };
   fastify.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? 'unmatched';
