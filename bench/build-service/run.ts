@@ -4,15 +4,21 @@
 // 2. eight concurrent builds: throughput and the service process's peak RSS.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { startEmbeddedKafka } from '@mcp-host/embedded-kafka';
 import { createTestDatabase } from '@mcp-host/platform/testing';
 import { median, printTable } from '../lib/stats';
+// The same engine and registry set-up the build-service tests use.
+import {
+  freePort,
+  started as engineProcesses,
+  startPodmanService,
+  startRegistry,
+} from '../../apps/build-service/test/support/local-engine';
 
 const MAIN = resolve(__dirname, '..', '..', 'apps', 'build-service', 'dist', 'main.js');
 const ROUNDS = Number(process.env.ROUNDS ?? 7);
@@ -21,17 +27,6 @@ const CONCURRENT = 8;
 const GOAL_RATIO = 1.1;
 const children: ChildProcess[] = [];
 let stopping = false;
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => res(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
 
 const stderrTail = new Map<ChildProcess, string>();
 
@@ -196,47 +191,8 @@ async function main(): Promise<void> {
   const db = await createTestDatabase('bench_build');
   try {
     // Registry and engine, as the tests start them.
-    const regPort = await freePort();
-    mkdirSync(join(root, 'registry'), { recursive: true });
-    writeFileSync(
-      join(root, 'registry.yml'),
-      `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${join(root, 'registry')}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:${regPort}\n`,
-    );
-    start('docker-registry', ['serve', join(root, 'registry.yml')], process.env);
-    const registry = `127.0.0.1:${regPort}`;
-    writeFileSync(
-      join(root, 'containers.conf'),
-      '[containers]\ndefault_ulimits = ["nofile=1024:1024","nproc=1024:1024"]\n\n[engine]\ncgroup_manager = "cgroupfs"\nruntime = "runc"\nevents_logger = "file"\n',
-    );
-    writeFileSync(
-      join(root, 'registries.conf'),
-      'unqualified-search-registries = []\n\n[[registry]]\nlocation = "127.0.0.1"\ninsecure = true\n',
-    );
-    const socket = join(root, 'podman.sock');
-    mkdirSync(join(root, 'tmp'));
-    start(
-      'podman',
-      [
-        '--root',
-        join(root, 'storage'),
-        '--runroot',
-        join(root, 'run'),
-        '--storage-driver',
-        'vfs',
-        'system',
-        'service',
-        '--time=0',
-        `unix://${socket}`,
-      ],
-      {
-        ...process.env,
-        CONTAINERS_CONF: join(root, 'containers.conf'),
-        CONTAINERS_REGISTRIES_CONF: join(root, 'registries.conf'),
-        TMPDIR: join(root, 'tmp'),
-      },
-    );
-    await until('podman', async () => (await engine(socket, 'GET', '/_ping')).status === 200);
-    await until('registry', async () => (await fetch(`http://${registry}/v2/`)).ok);
+    const registry = (await startRegistry(root, 'registry')).address;
+    const { socket } = await startPodmanService(root);
 
     // The service, as its own process, so its RSS is its own.
     const port = await freePort();
@@ -375,7 +331,7 @@ async function main(): Promise<void> {
     console.log(`\npipeline/baseline ratio ${ratio.toFixed(3)}: goal ${verdict}`);
   } finally {
     stopping = true;
-    for (const c of children.reverse()) {
+    for (const c of [...engineProcesses, ...children].reverse()) {
       if (c.exitCode === null) {
         c.kill('SIGTERM');
         await new Promise((r) => {

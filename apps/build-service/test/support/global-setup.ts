@@ -1,103 +1,15 @@
 // Jest globalSetup: starts Podman's API socket (project-local containers.conf, storage under a temp dir) and two
 // docker-registry instances on loopback; global-teardown stops them. Nothing outside this run's temp dir is touched.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { request } from 'node:http';
-import { hashSync } from 'bcryptjs';
 import { ENGINE_ENV_VAR, type EngineEnv } from './engine-env';
+import { requireCommand, started, startPodmanService, startRegistry } from './local-engine';
 
 declare global {
   var __BUILD_TEST_CHILDREN__: ChildProcess[] | undefined;
   var __BUILD_TEST_ROOT__: string | undefined;
-}
-
-function requireCommand(cmd: string, pkg: string): void {
-  if (spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0) {
-    throw new Error(
-      `build-service tests need \`${cmd}\` (Debian package ${pkg}); run scripts/setup.sh as root to install it.`,
-    );
-  }
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      s.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
-}
-
-function probe(opts: { socketPath?: string; port?: number; path: string }): Promise<number> {
-  return new Promise((resolve) => {
-    const req = request({ ...opts, host: '127.0.0.1', method: 'GET', timeout: 1000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.once('error', () => resolve(0));
-    req.once('timeout', () => req.destroy());
-    req.end();
-  });
-}
-
-async function until(
-  what: string,
-  fn: () => Promise<boolean>,
-  child: ChildProcess,
-  log: string[],
-): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null)
-      throw new Error(`${what} exited with ${child.exitCode}: ${log.join('').slice(-2000)}`);
-    if (await fn()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${what} did not start within 30s: ${log.join('').slice(-2000)}`);
-}
-
-function startProcess(
-  cmd: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): { child: ChildProcess; log: string[] } {
-  const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const log: string[] = [];
-  const keep = (b: Buffer) => {
-    log.push(b.toString());
-    if (log.length > 100) log.shift();
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  globalThis.__BUILD_TEST_CHILDREN__ = [...(globalThis.__BUILD_TEST_CHILDREN__ ?? []), child];
-  return { child, log };
-}
-
-export async function startRegistry(
-  root: string,
-  name: string,
-  auth?: { user: string; password: string },
-): Promise<{ address: string; child: ChildProcess }> {
-  const port = await freePort();
-  const dir = join(root, name);
-  mkdirSync(join(dir, 'data'), { recursive: true });
-  let authBlock = '';
-  if (auth) {
-    writeFileSync(join(dir, 'htpasswd'), `${auth.user}:${hashSync(auth.password, 5)}\n`);
-    authBlock = `auth:\n  htpasswd:\n    realm: mcp-host-test\n    path: ${join(dir, 'htpasswd')}\n`;
-  }
-  writeFileSync(
-    join(dir, 'config.yml'),
-    `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\n  delete:\n    enabled: true\n${authBlock}http:\n  addr: 127.0.0.1:${port}\n`,
-  );
-  const { child, log } = startProcess('docker-registry', ['serve', join(dir, 'config.yml')], process.env);
-  await until(`docker-registry ${name}`, async () => (await probe({ port, path: '/v2/' })) > 0, child, log);
-  return { address: `127.0.0.1:${port}`, child };
 }
 
 export default async function globalSetup(): Promise<void> {
@@ -107,51 +19,14 @@ export default async function globalSetup(): Promise<void> {
   requireCommand('git', 'git');
   const root = mkdtempSync(join(tmpdir(), 'mcp-build-test-'));
   globalThis.__BUILD_TEST_ROOT__ = root;
+  // global-teardown stops whatever was started, also after a failure half-way through.
+  globalThis.__BUILD_TEST_CHILDREN__ = started;
 
   const authUser = 'builder';
   const authPassword = 'fresh-secret';
   const open = await startRegistry(root, 'registry-open');
   const authed = await startRegistry(root, 'registry-auth', { user: authUser, password: authPassword });
-
-  // Podman: project-local config, storage and socket; loopback registries are plain HTTP.
-  writeFileSync(
-    join(root, 'containers.conf'),
-    '[containers]\ndefault_ulimits = ["nofile=1024:1024","nproc=1024:1024"]\n\n[engine]\ncgroup_manager = "cgroupfs"\nruntime = "runc"\nevents_logger = "file"\n',
-  );
-  writeFileSync(
-    join(root, 'registries.conf'),
-    'unqualified-search-registries = []\n\n[[registry]]\nlocation = "127.0.0.1"\ninsecure = true\n',
-  );
-  const socket = join(root, 'podman.sock');
-  const podmanEnv = {
-    ...process.env,
-    CONTAINERS_CONF: join(root, 'containers.conf'),
-    CONTAINERS_REGISTRIES_CONF: join(root, 'registries.conf'),
-    TMPDIR: join(root, 'tmp'),
-  };
-  mkdirSync(join(root, 'tmp'), { recursive: true });
-  const { child, log } = startProcess(
-    'podman',
-    [
-      '--root',
-      join(root, 'storage'),
-      '--runroot',
-      join(root, 'run'),
-      '--storage-driver',
-      'vfs',
-      'system',
-      'service',
-      '--time=0',
-      `unix://${socket}`,
-    ],
-    podmanEnv,
-  );
-  await until(
-    'podman system service',
-    async () => (await probe({ socketPath: socket, path: '/_ping' })) === 200,
-    child,
-    log,
-  );
+  const { socket } = await startPodmanService(root);
 
   const env: EngineEnv = {
     dockerHost: `unix://${socket}`,
