@@ -1,7 +1,7 @@
 // The marketplace's server projection and GET /api/marketplace, on real Postgres and the embedded broker.
 import { randomUUID } from 'node:crypto';
 import { marketplaceCatalogEntrySchema, type ArtifactRun, type Server } from '@mcp-host/contracts';
-import { waitFor } from '@mcp-host/platform/testing';
+import { publishTestEvent, waitFor } from '@mcp-host/platform/testing';
 import { MarketplaceModule } from '../src';
 import type { CatalogEntry } from '../src/catalog/catalog.dto';
 import { CatalogRepository } from '../src/catalog/catalog.repository';
@@ -140,6 +140,29 @@ describe('server projection', () => {
     await h.waitForInbox(await h.publishFromPolicy('server.updated', { ...server, version: 9 }));
 
     expect(await entriesOfType(server.server_type)).toEqual([]);
+  });
+});
+
+describe('artifact ledger', () => {
+  it('when the build-service records an artifact run, then it becomes a catalog entry with its derived health', async () => {
+    const server = await registered();
+    const run = artifact(server);
+    await publishTestEvent(h.kafka.brokers, 'artifact.recorded', run, { source: 'build-service' });
+    const entry = await waitFor(
+      async () => (await entriesOfType(server.server_type)).find((e) => e.artifact_run_id === run.id),
+      { timeoutMs: 15_000, what: 'the recorded artifact in the catalog' },
+    );
+    expect(entry).toMatchObject({
+      server_id: server.id,
+      manifest_digest: run.manifest_digest,
+      registry_image: run.registry_image,
+    });
+    // The same run delivered again replaces its entry instead of adding one.
+    await publishTestEvent(h.kafka.brokers, 'artifact.recorded', run, { source: 'build-service' });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(
+      (await entriesOfType(server.server_type)).filter((e) => e.artifact_run_id === run.id),
+    ).toHaveLength(1);
   });
 });
 
