@@ -15,7 +15,7 @@ import {
 } from '@mcp-host/contracts';
 import { collectEvents, waitFor, type EventCollector } from '@mcp-host/platform/testing';
 import { BuildServiceModule } from '../src';
-import { call, readManifest, waitForBuild } from './support/build-helpers';
+import { call, readManifest, registerBuildableServer, waitForBuild } from './support/build-helpers';
 import { engineEnv } from './support/engine-env';
 import {
   contextArchive,
@@ -70,23 +70,8 @@ afterAll(async () => {
   await h?.close();
 });
 
-let seq = 0;
-async function registered(extra: Record<string, unknown> = {}): Promise<Server> {
-  seq += 1;
-  const server = await h.registerServer({
-    name: `app-${Date.now().toString(36)}-${seq}`,
-    server_type: 'Router',
-    source_repository: repo.path,
-    source_branch: 'main',
-    dockerfile_path: 'Dockerfile',
-    ...extra,
-  });
-  await waitFor(
-    async () =>
-      (await h.serviceDb.query<unknown[]>('SELECT 1 FROM servers WHERE id = $1', [server.id])).length > 0,
-    { timeoutMs: 15_000, what: 'the server in the projection' },
-  );
-  return server;
+function registered(extra: Record<string, unknown> = {}): Promise<Server> {
+  return registerBuildableServer(h, 'app', repo.path, { dockerfile_path: 'Dockerfile', ...extra });
 }
 
 async function build(serverId: string, body: Record<string, unknown> = {}): Promise<BuildRun> {

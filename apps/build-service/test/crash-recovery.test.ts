@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { TOPICS, type BuildRun, type Server } from '@mcp-host/contracts';
 import { collectEvents, waitFor, type EventCollector } from '@mcp-host/platform/testing';
 import { BuildServiceModule } from '../src';
-import { call, waitForBuild } from './support/build-helpers';
+import { call, registerBuildableServer, waitForBuild } from './support/build-helpers';
 import { engineEnv } from './support/engine-env';
 import { FaultProxy } from './support/fault-proxy';
 import { createGitRepo, type TestRepo } from './support/fixtures';
@@ -82,17 +82,7 @@ it('when the service is killed mid-push and started again, then the run is faile
   const childEnv = { ...h.env, BUILD_STALE_AFTER_SECONDS: '2', EVENT_CONSUMER_ENABLED: 'false' };
   const first = await startChild(childEnv);
   repo.commit(`crash ${randomUUID()}\n`);
-  const server: Server = await h.registerServer({
-    name: `crashy-${Date.now().toString(36)}`,
-    server_type: 'Router',
-    source_repository: repo.path,
-    source_branch: 'main',
-  });
-  await waitFor(
-    async () =>
-      (await h.serviceDb.query<unknown[]>('SELECT 1 FROM servers WHERE id = $1', [server.id])).length > 0,
-    { timeoutMs: 15_000, what: 'the server in the projection' },
-  );
+  const server: Server = await registerBuildableServer(h, 'crashy', repo.path);
   // Blob uploads hang, so the push is in flight when the process dies.
   proxy.setLatency(60_000, /\/blobs\/uploads\//);
   const accepted = await call<BuildRun>(first.url, 'POST', `/api/servers/${server.id}/builds`, {});

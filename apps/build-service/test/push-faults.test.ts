@@ -6,7 +6,13 @@ import { randomUUID } from 'node:crypto';
 import { TOPICS, type ArtifactRun, type BuildRun, type Metric, type Server } from '@mcp-host/contracts';
 import { collectEvents, waitFor, type EventCollector } from '@mcp-host/platform/testing';
 import { BuildServiceModule } from '../src';
-import { call, dockerConfig, readManifest, waitForBuild } from './support/build-helpers';
+import {
+  call,
+  dockerConfig,
+  readManifest,
+  registerBuildableServer,
+  waitForBuild,
+} from './support/build-helpers';
 import { engineEnv } from './support/engine-env';
 import { FaultProxy } from './support/fault-proxy';
 import { createGitRepo, type TestRepo } from './support/fixtures';
@@ -81,21 +87,8 @@ beforeEach(() => {
   writeFileSync(configPath, freshConfig);
 });
 
-let seq = 0;
-async function registered(): Promise<Server> {
-  seq += 1;
-  const server = await h.registerServer({
-    name: `flaky-${Date.now().toString(36)}-${seq}`,
-    server_type: 'Router',
-    source_repository: repo.path,
-    source_branch: 'main',
-  });
-  await waitFor(
-    async () =>
-      (await h.serviceDb.query<unknown[]>('SELECT 1 FROM servers WHERE id = $1', [server.id])).length > 0,
-    { timeoutMs: 15_000, what: 'the server in the projection' },
-  );
-  return server;
+function registered(): Promise<Server> {
+  return registerBuildableServer(h, 'flaky', repo.path);
 }
 
 async function build(serverId: string): Promise<BuildRun> {

@@ -6,8 +6,9 @@ import { randomUUID } from 'node:crypto';
 import { metricSchema, type BuildRun, type Metric, type Server } from '@mcp-host/contracts';
 import { GatewayModule } from '@mcp-host/gateway';
 import { createServiceApp, type ServiceApp } from '@mcp-host/platform';
-import { waitFor, SseClient } from '@mcp-host/platform/testing';
+import { SseClient } from '@mcp-host/platform/testing';
 import { BuildServiceModule } from '../src';
+import { registerBuildableServer } from './support/build-helpers';
 import { engineEnv } from './support/engine-env';
 import { createGitRepo, type TestRepo } from './support/fixtures';
 import { startHarness, type Harness } from '@mcp-host/policy-engine/testing';
@@ -78,17 +79,7 @@ afterAll(async () => {
 
 it('when a build runs, then its SSE log and metrics stream carry the contract, each metric exactly its REST row', async () => {
   repo.commit(`sse ${randomUUID()}\n`);
-  const server: Server = await h.registerServer({
-    name: `sse-${Date.now().toString(36)}`,
-    server_type: 'Router',
-    source_repository: repo.path,
-    source_branch: 'main',
-  });
-  await waitFor(
-    async () =>
-      (await h.serviceDb.query<unknown[]>('SELECT 1 FROM servers WHERE id = $1', [server.id])).length > 0,
-    { timeoutMs: 15_000, what: 'the server in the projection' },
-  );
+  const server: Server = await registerBuildableServer(h, 'sse', repo.path);
   const metrics = await SseClient.open(base, `/api/servers/${server.id}/metrics/stream`, {
     authorization: `Bearer ${token}`,
   });

@@ -1,6 +1,7 @@
 // Small helpers the build tests share: HTTP calls, waiting for a build to finish, reading the registry.
 import { request } from 'undici';
-import type { BuildRun } from '@mcp-host/contracts';
+import type { BuildRun, Server } from '@mcp-host/contracts';
+import type { Harness } from '@mcp-host/policy-engine/testing';
 import { waitFor } from '@mcp-host/platform/testing';
 
 export interface HttpAnswer<T = Record<string, unknown>> {
@@ -76,4 +77,32 @@ export function dockerConfig(registry: string, user: string, password: string): 
   return JSON.stringify({
     auths: { [registry]: { auth: Buffer.from(`${user}:${password}`).toString('base64') } },
   });
+}
+
+let serverSeq = 0;
+
+/**
+ * Registers a server building `repoPath` (branch main) with the policy engine and waits until the build-service's
+ * projection holds it, so a build may start at once. Names are unique per call.
+ */
+export async function registerBuildableServer(
+  h: Harness,
+  prefix: string,
+  repoPath: string,
+  extra: Record<string, unknown> = {},
+): Promise<Server> {
+  serverSeq += 1;
+  const server = await h.registerServer({
+    name: `${prefix}-${Date.now().toString(36)}-${serverSeq}`,
+    server_type: 'Router',
+    source_repository: repoPath,
+    source_branch: 'main',
+    ...extra,
+  });
+  await waitFor(
+    async () =>
+      (await h.serviceDb.query<unknown[]>('SELECT 1 FROM servers WHERE id = $1', [server.id])).length > 0,
+    { timeoutMs: 15_000, what: 'the server in the projection' },
+  );
+  return server;
 }
