@@ -1,5 +1,4 @@
 // Shared set-up for the kit's integration tests: a database, a broker and the ledger fixture service.
-import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
@@ -27,16 +26,7 @@ export const quietLogs = () =>
     },
   });
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
-}
+export { freePort } from '../src/testing/free-port';
 
 export function serviceEnv(url: string, brokers: string[], extra: Record<string, string> = {}) {
   return {

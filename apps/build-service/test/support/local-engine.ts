@@ -4,9 +4,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { hashSync } from 'bcryptjs';
+import { freePort } from '@mcp-host/platform/testing';
 
 export const started: ChildProcess[] = [];
 
@@ -18,16 +18,7 @@ export function requireCommand(cmd: string, pkg: string): void {
   }
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      s.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
-}
+export { freePort };
 
 function probe(opts: { socketPath?: string; port?: number; path: string }): Promise<number> {
   return new Promise((resolve) => {

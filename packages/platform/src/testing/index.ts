@@ -5,3 +5,4 @@ export { waitFor } from './wait-for';
 export { collectEvents, type CollectedEvent, type EventCollector } from './collect-events';
 export { publishTestEvent } from './publish-event';
 export { SseClient, type SseEvent } from './sse-client';
+export { freePort } from './free-port';
