@@ -8,7 +8,7 @@ export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1 CI="${CI:-}"
 # of the broker conformance suite; podman (with runc) is the container engine and docker-registry the OCI registry
 # the build tests start; git clones build sources. The standalone host runs without them (builds then report that
 # no engine is reachable), so only the test run (SETUP_STRICT=1) insists on them.
-declare -A PKG_FOR=([kcat]=kcat [podman]=podman [docker-registry]=docker-registry [runc]=runc [git]=git)
+declare -A PKG_FOR=([kcat]=kcat [podman]=podman [docker-registry]=docker-registry [runc]=runc [git]=git [jq]=jq)
 missing=()
 for cmd in "${!PKG_FOR[@]}"; do
   command -v "$cmd" >/dev/null 2>&1 || missing+=("${PKG_FOR[$cmd]}")
@@ -31,3 +31,5 @@ fi
 
 pnpm install --frozen-lockfile --reporter=append-only
 pnpm exec turbo run build --output-logs=errors-only
+# The workspace bins (mcpctl, mcp-host) point into dist/, which exists only now: link them again.
+pnpm install --frozen-lockfile --offline --reporter=silent

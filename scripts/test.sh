@@ -14,9 +14,13 @@ for probe in "127.0.0.1 5432 PostgreSQL" "127.0.0.1 6379 Redis"; do
   fi
 done
 
+echo "== workspace commands"
+pnpm exec mcpctl --help >/dev/null
+pnpm exec mcp-host --help >/dev/null
+echo "mcpctl and mcp-host run from the workspace"
 echo "== typecheck and lint"
 pnpm exec turbo run typecheck lint --output-logs=errors-only
 echo "== contract drift"
 node packages/contracts/dist/generate-schemas.js --check
 echo "== tests"
-pnpm exec turbo run test --concurrency=1 --output-logs=full
+pnpm exec turbo run test --concurrency=1 --continue --output-logs=full

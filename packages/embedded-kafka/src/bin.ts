@@ -38,6 +38,19 @@ async function main(): Promise<void> {
       'retention-ms': { type: 'string' },
       'retention-bytes': { type: 'string' },
       'segment-bytes': { type: 'string' },
+      'max-message-bytes': { type: 'string' },
+      'max-request-bytes': { type: 'string' },
+      'max-partitions-per-topic': { type: 'string' },
+      'max-partitions': { type: 'string' },
+      'max-connections': { type: 'string' },
+      'max-in-flight-requests': { type: 'string' },
+      'max-unsent-bytes': { type: 'string' },
+      'drain-timeout-ms': { type: 'string' },
+      'fetch-max-bytes': { type: 'string' },
+      'max-groups': { type: 'string' },
+      'max-group-members': { type: 'string' },
+      'empty-group-retention-ms': { type: 'string' },
+      'offsets-journal-compact-bytes': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -47,6 +60,10 @@ async function main(): Promise<void> {
         '  [--advertised-host HOST] [--advertised-port PORT]\n' +
         '  [--auto-create-topics true|false] [--default-partitions N] [--fsync always|interval|never]\n' +
         '  [--retention-ms MS] [--retention-bytes N] [--segment-bytes N]\n' +
+        '  [--max-message-bytes N] [--max-request-bytes N] [--max-partitions-per-topic N] [--max-partitions N]\n' +
+        '  [--max-connections N] [--max-in-flight-requests N] [--max-unsent-bytes N] [--drain-timeout-ms MS]\n' +
+        '  [--fetch-max-bytes N] [--max-groups N] [--max-group-members N] [--empty-group-retention-ms MS]\n' +
+        '  [--offsets-journal-compact-bytes N]\n' +
         'Without --data-dir the broker keeps everything in memory. Not a production broker.\n',
     );
     return;
@@ -70,6 +87,22 @@ async function main(): Promise<void> {
     retentionMs: numberFlag(values['retention-ms'], 'retention-ms'),
     retentionBytes: numberFlag(values['retention-bytes'], 'retention-bytes'),
     segmentBytes: numberFlag(values['segment-bytes'], 'segment-bytes'),
+    maxMessageBytes: numberFlag(values['max-message-bytes'], 'max-message-bytes'),
+    maxRequestBytes: numberFlag(values['max-request-bytes'], 'max-request-bytes'),
+    maxPartitionsPerTopic: numberFlag(values['max-partitions-per-topic'], 'max-partitions-per-topic'),
+    maxPartitions: numberFlag(values['max-partitions'], 'max-partitions'),
+    maxConnections: numberFlag(values['max-connections'], 'max-connections'),
+    maxInFlightRequests: numberFlag(values['max-in-flight-requests'], 'max-in-flight-requests'),
+    maxUnsentBytes: numberFlag(values['max-unsent-bytes'], 'max-unsent-bytes'),
+    drainTimeoutMs: numberFlag(values['drain-timeout-ms'], 'drain-timeout-ms'),
+    fetchMaxBytes: numberFlag(values['fetch-max-bytes'], 'fetch-max-bytes'),
+    maxGroups: numberFlag(values['max-groups'], 'max-groups'),
+    maxGroupMembers: numberFlag(values['max-group-members'], 'max-group-members'),
+    emptyGroupRetentionMs: numberFlag(values['empty-group-retention-ms'], 'empty-group-retention-ms'),
+    offsetsJournalCompactBytes: numberFlag(
+      values['offsets-journal-compact-bytes'],
+      'offsets-journal-compact-bytes',
+    ),
     logger,
   });
   process.stdout.write(`${broker.brokers[0]}\n`);

@@ -3,6 +3,7 @@ export * from './config/config.schema';
 export * from './config/load-config';
 export * from './database/data-source';
 export * from './database/migrate';
+export * from './database/transactions';
 export * from './events/event-handler.decorator';
 export * from './events/outbox.service';
 export { KafkaConnection } from './events/kafka-connection';
@@ -12,6 +13,9 @@ export * from './events/topic-reader';
 export * from './http/api.exception';
 export * from './http/api-exception.filter';
 export * from './http/zod-validation.pipe';
+export * from './http/uuid-param.pipe';
+export { NoRequestTimeout } from './http/request-timeout.interceptor';
+export * from './database/database-errors';
 export * from './http/keyset-cursor';
 export * from './ops/platform-metrics';
 // Services register their own metrics on PlatformMetrics.registry with the kit's prom-client, never a second copy.

@@ -1,6 +1,6 @@
 // Everything a service gets from the kit in one import: typed config, logging, its database, the event bus and operations.
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
-import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR, DiscoveryModule, Reflector } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
 import pino, { type Logger } from 'pino';
@@ -10,11 +10,13 @@ import { baseConfigShape, type BaseConfig } from './config/config.schema';
 import { loadConfig, processEnvWithDotenv, type Env } from './config/load-config';
 import { dataSourceOptions, type EntityList, type MigrationClass } from './database/data-source';
 import { runMigrations } from './database/migrate';
+import { Transactions } from './database/transactions';
 import { EventBusLifecycle } from './events/event-bus.lifecycle';
 import { KafkaConnection } from './events/kafka-connection';
 import { OutboxRelay } from './events/outbox.relay';
 import { OutboxService } from './events/outbox.service';
 import { ApiExceptionFilter } from './http/api-exception.filter';
+import { RequestTimeoutInterceptor } from './http/request-timeout.interceptor';
 import { HealthController } from './ops/health.controller';
 import { MetricsController } from './ops/metrics.controller';
 import { PlatformMetrics } from './ops/platform-metrics';
@@ -73,7 +75,10 @@ export class PlatformModule {
             logger,
           }),
       },
-      { provide: OutboxService, useFactory: () => new OutboxService(options.service, options.dbSchema) },
+      {
+        provide: OutboxService,
+        useFactory: () => new OutboxService(options.service, options.dbSchema, config.EVENT_MAX_BYTES),
+      },
       {
         provide: OutboxRelay,
         inject: [DataSource, KafkaConnection],
@@ -86,11 +91,19 @@ export class PlatformModule {
             schema: options.dbSchema,
             logger: logger.child({ component: 'outbox-relay' }),
             batchSize: config.OUTBOX_BATCH_SIZE,
+            maxBatchBytes: config.KAFKA_MAX_BATCH_BYTES,
             pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
           }),
       },
       EventBusLifecycle,
+      Transactions,
       { provide: APP_FILTER, useFactory: () => new ApiExceptionFilter(logger) },
+      {
+        provide: APP_INTERCEPTOR,
+        inject: [Reflector],
+        useFactory: (reflector: Reflector) =>
+          new RequestTimeoutInterceptor(reflector, config.HTTP_REQUEST_TIMEOUT_MS),
+      },
     ];
 
     return {
@@ -110,22 +123,37 @@ export class PlatformModule {
               migrations: options.migrations,
               poolSize: config.DATABASE_POOL_SIZE,
               applicationName: `mcp-host.${options.service}`,
+              acquireTimeoutMs: config.DATABASE_ACQUIRE_TIMEOUT_MS,
+              statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+              lockTimeoutMs: config.DATABASE_LOCK_TIMEOUT_MS,
             }),
             // Nest's own retry loop would hide a bad DATABASE_URL behind minutes of silence.
             retryAttempts: 0,
           }),
           dataSourceFactory: async (opts) => {
-            const ds = new DataSource(opts!);
-            await ds.initialize();
+            // Migrations run on their own short-lived connections without the request timeouts: an index build
+            // on a large table may rightly take longer than any request should.
+            const migrator = new DataSource(
+              dataSourceOptions({
+                url: config.DATABASE_URL,
+                schema: options.dbSchema,
+                entities: options.entities,
+                migrations: options.migrations,
+                poolSize: 2,
+                applicationName: `mcp-host.${options.service}.migrate`,
+              }),
+            );
+            await migrator.initialize();
             try {
-              await runMigrations(ds, options.dbSchema, {
+              await runMigrations(migrator, options.dbSchema, {
                 allowFailure: config.ALLOW_MIGRATION_FAILURE,
                 logger: logger.child({ component: 'migrations' }),
               });
-            } catch (err) {
-              await ds.destroy();
-              throw err;
+            } finally {
+              await migrator.destroy();
             }
+            const ds = new DataSource(opts!);
+            await ds.initialize();
             return ds;
           },
         }),
@@ -139,6 +167,7 @@ export class PlatformModule {
         PlatformMetrics,
         KafkaConnection,
         OutboxService,
+        Transactions,
       ],
     };
   }

@@ -15,7 +15,11 @@ export const fixture = require('./fixtures/ledger-fixture.js') as {
   writer(
     url: string,
     schema: string,
-  ): Promise<{ write(n: number, name?: string): Promise<string[]>; close(): Promise<void> }>;
+  ): Promise<{
+    write(n: number, name?: string): Promise<string[]>;
+    writePayloads(payloads: Record<string, unknown>[]): Promise<string[]>;
+    close(): Promise<void>;
+  }>;
   platform: typeof import('../src');
 };
 

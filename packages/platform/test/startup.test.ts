@@ -109,7 +109,7 @@ describe('migrations at start', () => {
     const apps = await Promise.all([boot(), boot()]);
     await Promise.all(apps.map((a) => a.close()));
     const rows = await query<{ name: string }>(db.url, 'SELECT name FROM replicas.migrations ORDER BY id');
-    expect(rows.map((r) => r.name)).toEqual(['PlatformEventBus1763800000000', 'CreateLedger1763850000000']);
+    expect(rows.map((r) => r.name)).toEqual(['PlatformEventBus1763800000000', 'PlatformOutboxParked1763800000100', 'CreateLedger1763850000000']);
   });
 
   it('when a migration fails, then the boot stops and names the schema', async () => {

@@ -6,6 +6,10 @@ import { processAlive } from './process-alive';
 
 export interface HostState {
   postgres?: { port: number; password: string };
+  /** The local registry's port, kept so image references in the ledger stay valid across restarts. */
+  registry?: { port: number };
+  /** The master key provider-key material is encrypted under (base64, 32 bytes), made once per data dir. */
+  providerKeysKey?: string;
 }
 
 export class DataDir {

@@ -1,6 +1,7 @@
 // Runs the services in one process: embedded Postgres and Kafka (or external ones with --target), the four
 // internal services on loopback, then the gateway in front of them; stops them in the reverse order.
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import type { ServiceName } from '@mcp-host/contracts';
 import { startEmbeddedKafka, type EmbeddedKafka } from '@mcp-host/embedded-kafka';
 import { createServiceApp, ListenError, oneLine, type Env, type ServiceApp } from '@mcp-host/platform';
@@ -8,6 +9,7 @@ import { DataDir } from './data-dir';
 import { EmbeddedPostgres, stopOrphanPostgres } from './embedded-postgres';
 import { freePort, portIsFree } from './ports';
 import { HOSTED_SERVICES, type HostedService } from './services';
+import { startLocalEngine, type LocalEngine } from './local-engine';
 
 export const DATABASE_NAME = 'mcp_host';
 
@@ -22,6 +24,8 @@ export interface StartOptions {
   env: Env;
   /** Progress lines for the human summary. */
   say?: (line: string) => void;
+  /** False skips the local container engine and registry (tests that do not build or launch). */
+  localEngine?: boolean;
   /** Called when embedded Postgres stops on its own while the host runs. */
   onFatal?: (reason: string) => void;
 }
@@ -81,6 +85,8 @@ export async function startHost(o: StartOptions): Promise<Host> {
     let kafkaBrokers = o.env.KAFKA_BROKERS ?? '';
     let postgres: EmbeddedPostgres | undefined;
     let kafka: EmbeddedKafka | undefined;
+    let engine: LocalEngine | undefined;
+    let providerKeysKey: string | undefined;
 
     if (embedded || withGateway) await dataDir.ensure();
     if (embedded) {
@@ -92,7 +98,15 @@ export async function startHost(o: StartOptions): Promise<Host> {
       let pgPort = state.postgres?.port;
       if (!pgPort || !(await portIsFree(pgPort, '127.0.0.1'))) pgPort = await freePort();
       const password = state.postgres?.password ?? randomBytes(18).toString('base64url');
-      await dataDir.writeState({ ...state, postgres: { port: pgPort, password } });
+      let registryPort = state.registry?.port;
+      if (!registryPort || !(await portIsFree(registryPort, '127.0.0.1'))) registryPort = await freePort();
+      providerKeysKey = state.providerKeysKey ?? randomBytes(32).toString('base64');
+      await dataDir.writeState({
+        ...state,
+        postgres: { port: pgPort, password },
+        registry: { port: registryPort },
+        providerKeysKey,
+      });
 
       postgres = new EmbeddedPostgres({
         dataDir: dataDir.postgres,
@@ -104,7 +118,7 @@ export async function startHost(o: StartOptions): Promise<Host> {
       });
       const pg = postgres;
       const t0 = Date.now();
-      const [pgResult, kafkaResult] = await Promise.allSettled([
+      const [pgResult, kafkaResult, engineResult] = await Promise.allSettled([
         pg.start().then(async (r) => {
           await pg.ensureDatabase(DATABASE_NAME);
           timings.postgres = Date.now() - t0;
@@ -114,7 +128,18 @@ export async function startHost(o: StartOptions): Promise<Host> {
           timings.kafka = Date.now() - t0;
           return k;
         }),
+        o.localEngine === false || o.env.MCP_HOST_LOCAL_ENGINE === 'false'
+          ? Promise.resolve(undefined)
+          : startLocalEngine({ dir: dataDir.root, registryPort, env: o.env }).then((e) => {
+              timings.engine = Date.now() - t0;
+              return e;
+            }),
       ]);
+      if (engineResult.status === 'fulfilled' && engineResult.value) {
+        const e = engineResult.value;
+        stoppers.push({ what: 'container engine', stop: () => e.stop() });
+        engine = e;
+      }
       // Postgres first, then the broker: stopping runs in reverse, so the broker stops before Postgres.
       stoppers.push({ what: 'postgres', stop: () => pg.stop() });
       if (kafkaResult.status === 'fulfilled') {
@@ -126,6 +151,9 @@ export async function startHost(o: StartOptions): Promise<Host> {
       if (kafkaResult.status === 'rejected') {
         throw new HostError(`The embedded Kafka broker did not start: ${oneLine(kafkaResult.reason)}`);
       }
+      if (engineResult.status === 'rejected') {
+        throw new HostError(`The local container engine did not start: ${oneLine(engineResult.reason)}`);
+      }
       const pgStart = pgResult.value;
       const broker = kafkaResult.value;
       kafka = broker;
@@ -135,6 +163,9 @@ export async function startHost(o: StartOptions): Promise<Host> {
         `postgres  127.0.0.1:${pg.port} (embedded, ${pgStart.initialised ? 'initialised' : 'reused'} ${dataDir.postgres})`,
       );
       say(`kafka     ${kafkaBrokers} (embedded, ${dataDir.kafka})`);
+      if (engine?.dockerHost) say(`engine    ${engine.dockerHost}`);
+      if (engine?.registry) say(`registry  ${engine.registry}`);
+      for (const note of engine?.notes ?? []) say(`note      ${note}`);
     }
 
     const common: Env = {
@@ -143,6 +174,20 @@ export async function startHost(o: StartOptions): Promise<Host> {
       KAFKA_BROKERS: kafkaBrokers,
       LOG_LEVEL: o.env.LOG_LEVEL ?? 'warn',
       DATABASE_POOL_SIZE: o.env.DATABASE_POOL_SIZE ?? '5',
+      // The host's own engine and registry, for builds, pushes and launches; the demo builds local sources.
+      ...(engine?.dockerHost && !o.env.DOCKER_HOST ? { DOCKER_HOST: engine.dockerHost } : {}),
+      ...(engine?.registry && !o.env.REGISTRY_URL
+        ? { REGISTRY_URL: `${engine.registry}/mcp-host`, REGISTRY_INSECURE: 'true' }
+        : {}),
+      ...(embedded
+        ? {
+            BUILD_ALLOW_LOCAL_SOURCES: o.env.BUILD_ALLOW_LOCAL_SOURCES ?? 'true',
+            BUILD_WORKDIR: o.env.BUILD_WORKDIR ?? join(dataDir.root, 'builds'),
+            ...(providerKeysKey && !o.env.PROVIDER_KEYS_ENCRYPTION_KEY
+              ? { PROVIDER_KEYS_ENCRYPTION_KEY: providerKeysKey }
+              : {}),
+          }
+        : {}),
     };
 
     const internal = wanted.filter((s) => s.name !== 'gateway');

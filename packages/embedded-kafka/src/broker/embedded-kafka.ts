@@ -9,10 +9,21 @@ import { EmbeddedKafkaOptions, resolveOptions } from './broker-options';
 
 const WILDCARDS = new Set(['0.0.0.0', '::', '']);
 
+export interface EmbeddedKafkaStats {
+  /** Open client connections. */
+  connections: number;
+  /** Consumer groups held: with members, empty ones not yet expired, and those known only by committed offsets. */
+  groups: number;
+  topics: number;
+  partitions: number;
+}
+
 export interface EmbeddedKafka {
   /** `host:port` strings to hand to a Kafka client. */
   readonly brokers: string[];
   readonly port: number;
+  /** Counts of what the broker holds, for monitoring and tests. */
+  stats(): EmbeddedKafkaStats;
   stop(): Promise<void>;
 }
 
@@ -38,6 +49,14 @@ export async function startEmbeddedKafka(options: EmbeddedKafkaOptions = {}): Pr
 
   const connections = new Set<Connection>();
   const server = net.createServer((socket) => {
+    if (connections.size >= opts.maxConnections) {
+      opts.logger.debug(
+        `connection from ${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'} refused: ${connections.size} open (maxConnections)`,
+      );
+      socket.on('error', () => {});
+      socket.destroy();
+      return;
+    }
     const conn = new Connection(socket, ctx);
     connections.add(conn);
     opts.logger.debug(`connection from ${conn.remote}`);
@@ -68,6 +87,17 @@ export async function startEmbeddedKafka(options: EmbeddedKafkaOptions = {}): Pr
       }
     }, opts.retentionCheckIntervalMs).unref(),
   );
+  const retention = opts.emptyGroupRetentionMs;
+  const sweepMs = retention === undefined ? 1000 : Math.max(50, Math.min(1000, retention));
+  timers.push(
+    setInterval(() => {
+      try {
+        groups.expireEmptyGroups(Date.now());
+      } catch (err) {
+        opts.logger.error(`group expiry failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }, sweepMs).unref(),
+  );
   if (opts.dataDir && opts.fsync === 'interval') {
     timers.push(
       setInterval(() => {
@@ -86,6 +116,12 @@ export async function startEmbeddedKafka(options: EmbeddedKafkaOptions = {}): Pr
   return {
     brokers: [`${host}:${address.port}`],
     port: address.port,
+    stats: () => {
+      const groupIds = new Set([...groups.groups.keys(), ...offsets.groupIds()]);
+      let partitions = 0;
+      for (const t of topics.topics.values()) partitions += t.partitions.length;
+      return { connections: connections.size, groups: groupIds.size, topics: topics.topics.size, partitions };
+    },
     stop: () => {
       stopped ??= (async () => {
         for (const t of timers) clearInterval(t);

@@ -19,27 +19,102 @@ export interface JoinRequest {
 
 const EMPTY = Buffer.alloc(0);
 
+/** Longest session (and rebalance) timeout a member may ask for. */
+const MAX_TIMEOUT_MS = 3_600_000;
+
+/**
+ * Retention of an empty group with no session timeout to go by: offsets committed without a generation, or a
+ * group read back from the journal at startup. Long enough for a consumer that restarts with the broker to rejoin.
+ */
+export const DEFAULT_EMPTY_GROUP_RETENTION_MS = 5 * 60_000;
+
 function joinError(error: number, memberId: string): JoinResult {
   return { error, generationId: -1, protocolName: '', leader: '', memberId, members: [] };
 }
 
 export class GroupCoordinator {
   readonly groups = new Map<string, Group>();
+  /** Groups without members (including those known only by committed offsets): since when, and for how long. */
+  private readonly idle = new Map<string, { since: number; retentionMs: number }>();
 
   constructor(
     private readonly opts: ResolvedOptions,
     readonly offsets: OffsetStore,
   ) {}
 
+  private retentionOf(groupId: string): number {
+    return (
+      this.opts.emptyGroupRetentionMs ??
+      this.groups.get(groupId)?.sessionTimeoutMs ??
+      DEFAULT_EMPTY_GROUP_RETENTION_MS
+    );
+  }
+
+  /** Whether a group not seen before may be created: COORDINATOR_NOT_AVAILABLE (retriable) once maxGroups are held. */
+  admit(groupId: string): number {
+    if (this.groups.has(groupId) || this.offsets.hasGroup(groupId)) return ErrorCode.NONE;
+    let held = this.groups.size;
+    for (const id of this.offsets.groupIds()) if (!this.groups.has(id)) held++;
+    if (held < this.opts.maxGroups) return ErrorCode.NONE;
+    this.opts.logger.debug(`group ${groupId} refused: ${held} groups held (maxGroups)`);
+    return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  }
+
+  /** Restarts the empty-group clock of a group without members (a commit by a standalone consumer, say). */
+  touch(groupId: string, now = Date.now()): void {
+    const group = this.groups.get(groupId);
+    if (group && group.members.size > 0) return;
+    this.idle.set(groupId, { since: now, retentionMs: this.retentionOf(groupId) });
+  }
+
+  /**
+   * Removes groups that have had no members for their retention, with their committed offsets (Kafka's
+   * offsets.retention for empty groups). Groups with members keep everything. Returns how many went.
+   */
+  expireEmptyGroups(now = Date.now()): number {
+    const seen = new Set<string>();
+    let removed = 0;
+    for (const id of [...this.groups.keys(), ...this.offsets.groupIds()]) {
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const group = this.groups.get(id);
+      if (group && group.members.size > 0) {
+        this.idle.delete(id);
+        continue;
+      }
+      const idle = this.idle.get(id);
+      if (!idle) {
+        this.touch(id, now);
+        continue;
+      }
+      if (now - idle.since < idle.retentionMs) continue;
+      if (group?.rebalanceTimer) clearTimeout(group.rebalanceTimer);
+      this.groups.delete(id);
+      this.idle.delete(id);
+      if (this.offsets.hasGroup(id)) this.offsets.deleteGroup(id);
+      removed++;
+      this.opts.logger.debug(`group ${id}: removed after ${idle.retentionMs} ms without members`);
+    }
+    for (const id of this.idle.keys()) if (!seen.has(id)) this.idle.delete(id);
+    return removed;
+  }
+
   join(req: JoinRequest): Promise<JoinResult> {
     if (!req.groupId) return Promise.resolve(joinError(ErrorCode.INVALID_GROUP_ID, req.memberId));
-    if (req.sessionTimeoutMs < 1 || req.sessionTimeoutMs > 3_600_000) {
+    if (req.sessionTimeoutMs < 1 || req.sessionTimeoutMs > MAX_TIMEOUT_MS) {
       return Promise.resolve(joinError(ErrorCode.INVALID_SESSION_TIMEOUT, req.memberId));
     }
     let group = this.groups.get(req.groupId);
-    if (!group) this.groups.set(req.groupId, (group = new Group(req.groupId)));
-    if (req.memberId && !group.members.has(req.memberId)) {
+    if (req.memberId && !group?.members.has(req.memberId)) {
       return Promise.resolve(joinError(ErrorCode.UNKNOWN_MEMBER_ID, req.memberId));
+    }
+    if (!group) {
+      const refused = this.admit(req.groupId);
+      if (refused !== ErrorCode.NONE) return Promise.resolve(joinError(refused, req.memberId));
+      this.groups.set(req.groupId, (group = new Group(req.groupId)));
+    }
+    if (!req.memberId && group.members.size >= this.opts.maxGroupMembers) {
+      return Promise.resolve(joinError(ErrorCode.GROUP_MAX_SIZE_REACHED, req.memberId));
     }
     if (group.members.size > 0 && !this.compatible(group, req)) {
       return Promise.resolve(joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, req.memberId));
@@ -61,7 +136,10 @@ export class GroupCoordinator {
       if (!group.leader) group.leader = memberId;
     }
     member.sessionTimeoutMs = req.sessionTimeoutMs;
-    member.rebalanceTimeoutMs = req.rebalanceTimeoutMs;
+    group.sessionTimeoutMs = req.sessionTimeoutMs;
+    this.idle.delete(group.id);
+    // Bounded like the session timeout: a member that never rejoins is dropped when its rebalance times out.
+    member.rebalanceTimeoutMs = Math.min(Math.max(req.rebalanceTimeoutMs, 0), MAX_TIMEOUT_MS);
     member.protocols = req.protocols;
     group.protocolType = req.protocolType;
     const g = group;
@@ -130,6 +208,7 @@ export class GroupCoordinator {
       group.state = 'Empty';
       group.protocol = null;
       group.leader = null;
+      this.touch(group.id);
       return;
     }
     const members = [...group.members.values()];
@@ -278,7 +357,7 @@ export class GroupCoordinator {
   validateCommit(groupId: string, generation: number, memberId: string): number {
     const group = this.groups.get(groupId);
     if (generation < 0 && !memberId) {
-      return group && group.members.size > 0 ? ErrorCode.UNKNOWN_MEMBER_ID : ErrorCode.NONE;
+      return group && group.members.size > 0 ? ErrorCode.UNKNOWN_MEMBER_ID : this.admit(groupId);
     }
     const m = group?.members.get(memberId);
     if (!group || !m) return ErrorCode.UNKNOWN_MEMBER_ID;
@@ -299,6 +378,7 @@ export class GroupCoordinator {
     if (group && group.members.size > 0) return ErrorCode.NON_EMPTY_GROUP;
     if (!group && !this.offsets.hasGroup(groupId)) return ErrorCode.GROUP_ID_NOT_FOUND;
     this.groups.delete(groupId);
+    this.idle.delete(groupId);
     this.offsets.deleteGroup(groupId);
     return ErrorCode.NONE;
   }

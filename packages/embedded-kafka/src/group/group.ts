@@ -38,6 +38,8 @@ export class Group {
   readonly members = new Map<string, Member>();
   rebalanceTimer?: NodeJS.Timeout;
   initialDelayUntil = 0;
+  /** Session timeout of the member that joined last: how long the group is kept once it is empty, by default. */
+  sessionTimeoutMs: number | undefined;
 
   constructor(readonly id: string) {}
 }

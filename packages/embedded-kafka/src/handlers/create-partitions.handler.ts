@@ -6,11 +6,14 @@ import type { KafkaRequest } from '../server/request';
 
 export function handleCreatePartitions(req: KafkaRequest, ctx: BrokerContext): Buffer {
   const r = req.body;
-  const topics = r.array((x) => ({
-    name: x.string(),
-    count: x.int32(),
-    assignments: x.nullableArray((y) => y.array((z) => z.int32())),
-  }));
+  const topics = r.array(
+    (x) => ({
+      name: x.string(),
+      count: x.int32(),
+      assignments: x.nullableArray((y) => y.array((z) => z.int32(), 4), 4),
+    }),
+    10,
+  );
   r.int32();
   const validateOnly = r.bool();
   const results = topics.map((t) => {
@@ -25,6 +28,8 @@ export function handleCreatePartitions(req: KafkaRequest, ctx: BrokerContext): B
       const message = `Topic currently has ${topic.partitions.length} partitions, ${t.count} would not be an increase.`;
       return { name: t.name, error: ErrorCode.INVALID_PARTITIONS, message };
     }
+    const invalid = ctx.topics.partitionCountError(t.count, topic.partitions.length);
+    if (invalid) return { name: t.name, error: ErrorCode.INVALID_PARTITIONS, message: invalid };
     if (!validateOnly) ctx.topics.addPartitions(topic, t.count);
     return { name: t.name, error: ErrorCode.NONE, message: null };
   });

@@ -8,13 +8,16 @@ import type { KafkaRequest } from '../server/request';
 export function handleCreateTopics(req: KafkaRequest, ctx: BrokerContext): Buffer {
   const v = req.apiVersion;
   const r = req.body;
-  const topics = r.array((x) => ({
-    name: x.string(),
-    numPartitions: x.int32(),
-    replicationFactor: x.int16(),
-    assignments: x.array((y) => ({ index: y.int32(), brokers: y.array((z) => z.int32()) })),
-    configs: x.array((y) => ({ name: y.string(), value: y.nullableString() })),
-  }));
+  const topics = r.array(
+    (x) => ({
+      name: x.string(),
+      numPartitions: x.int32(),
+      replicationFactor: x.int16(),
+      assignments: x.array((y) => ({ index: y.int32(), brokers: y.array((z) => z.int32(), 4) }), 8),
+      configs: x.array((y) => ({ name: y.string(), value: y.nullableString() }), 4),
+    }),
+    16,
+  );
   r.int32(); // timeout
   const validateOnly = v >= 1 ? r.bool() : false;
   const results = topics.map((t) => {
@@ -30,8 +33,8 @@ export function handleCreateTopics(req: KafkaRequest, ctx: BrokerContext): Buffe
       [error, message] = [ErrorCode.INVALID_TOPIC_EXCEPTION, `Invalid topic name ${t.name}`];
     else if (ctx.topics.get(t.name))
       [error, message] = [ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${t.name}' already exists.`];
-    else if (partitions < 1)
-      [error, message] = [ErrorCode.INVALID_PARTITIONS, 'Number of partitions must be at least 1.'];
+    else if (ctx.topics.partitionCountError(partitions) !== null)
+      [error, message] = [ErrorCode.INVALID_PARTITIONS, ctx.topics.partitionCountError(partitions)];
     else if (t.replicationFactor !== -1 && t.replicationFactor !== 1 && t.assignments.length === 0) {
       [error, message] = [
         ErrorCode.INVALID_REPLICATION_FACTOR,

@@ -5,7 +5,7 @@ import { Writer } from '../protocol/writer';
 import type { KafkaRequest } from '../server/request';
 
 export function handleDeleteTopics(req: KafkaRequest, ctx: BrokerContext): Buffer {
-  const names = req.body.array((x) => x.string());
+  const names = req.body.array((x) => x.string(), 2);
   req.body.int32();
   const results = names.map((name) => {
     const deleted = ctx.topics.delete(name);

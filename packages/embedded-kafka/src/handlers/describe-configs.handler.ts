@@ -57,11 +57,14 @@ function brokerConfigs(ctx: BrokerContext): ConfigEntry[] {
 export function handleDescribeConfigs(req: KafkaRequest, ctx: BrokerContext): Buffer {
   const v = req.apiVersion;
   const r = req.body;
-  const resources = r.array((x) => ({
-    type: x.int8(),
-    name: x.string(),
-    keys: x.nullableArray((y) => y.string()),
-  }));
+  const resources = r.array(
+    (x) => ({
+      type: x.int8(),
+      name: x.string(),
+      keys: x.nullableArray((y) => y.string(), 2),
+    }),
+    7,
+  );
   if (v >= 1) r.bool();
   const results = resources.map((res) => {
     let error: number = ErrorCode.NONE;

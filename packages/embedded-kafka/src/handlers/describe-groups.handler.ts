@@ -8,7 +8,7 @@ const OPS_NOT_REQUESTED = -2147483648;
 
 export function handleDescribeGroups(req: KafkaRequest, ctx: BrokerContext): Buffer {
   const v = req.apiVersion;
-  const ids = req.body.array((x) => x.string());
+  const ids = req.body.array((x) => x.string(), 2);
   const w = new Writer(256);
   if (v >= 1) w.int32(0);
   w.array(ids, (x, id) => {

@@ -35,17 +35,20 @@ export function handleFetch(req: KafkaRequest, ctx: BrokerContext): Buffer[] | P
     r.int32(); // session id: sessions are declined by answering session id 0, so every fetch is a full one
     r.int32();
   }
-  const topics: FetchTopic[] = r.array((x) => ({
-    name: x.string(),
-    partitions: x.array((y) => {
-      const index = y.int32();
-      if (v >= 9) y.int32();
-      const fetchOffset = y.int64();
-      if (v >= 5) y.int64();
-      return { index, fetchOffset, maxBytes: y.int32() };
+  const topics: FetchTopic[] = r.array(
+    (x) => ({
+      name: x.string(),
+      partitions: x.array((y) => {
+        const index = y.int32();
+        if (v >= 9) y.int32();
+        const fetchOffset = y.int64();
+        if (v >= 5) y.int64();
+        return { index, fetchOffset, maxBytes: y.int32() };
+      }, 16),
     }),
-  }));
-  if (v >= 7) r.array((x) => [x.string(), x.array((y) => y.int32())]);
+    6,
+  );
+  if (v >= 7) r.array((x) => [x.string(), x.array((y) => y.int32(), 4)], 6);
   if (v >= 11) r.string();
 
   const collect = (): {
@@ -53,7 +56,8 @@ export function handleFetch(req: KafkaRequest, ctx: BrokerContext): Buffer[] | P
     bytes: number;
     errors: boolean;
   } => {
-    let budget = maxBytes;
+    // The broker's own cap wins over the client's (Kafka's fetch.max.bytes), so one fetch cannot read unbounded.
+    let budget = Math.min(maxBytes, ctx.opts.fetchMaxBytes);
     let bytes = 0;
     let errors = false;
     const data = topics.map((t) => {

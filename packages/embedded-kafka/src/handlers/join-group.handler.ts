@@ -12,7 +12,7 @@ export async function handleJoinGroup(req: KafkaRequest, ctx: BrokerContext): Pr
   const memberId = r.string();
   const groupInstanceId = v >= 5 ? r.nullableString() : null;
   const protocolType = r.string();
-  const protocols = r.array((x) => ({ name: x.string(), metadata: x.bytes() }));
+  const protocols = r.array((x) => ({ name: x.string(), metadata: x.bytes() }), 6);
   const res = await ctx.groups.join({
     groupId,
     sessionTimeoutMs,

@@ -12,14 +12,20 @@ export function handleListOffsets(req: KafkaRequest, ctx: BrokerContext): Buffer
   const r = req.body;
   r.int32(); // replica id
   if (v >= 2) r.int8();
-  const topics = r.array((x) => ({
-    name: x.string(),
-    partitions: x.array((y) => {
-      const index = y.int32();
-      if (v >= 4) y.int32();
-      return { index, timestamp: y.int64() };
+  const topics = r.array(
+    (x) => ({
+      name: x.string(),
+      partitions: x.array(
+        (y) => {
+          const index = y.int32();
+          if (v >= 4) y.int32();
+          return { index, timestamp: y.int64() };
+        },
+        v >= 4 ? 16 : 12,
+      ),
     }),
-  }));
+    6,
+  );
   const w = new Writer(256);
   if (v >= 2) w.int32(0);
   w.array(topics, (x, t) => {

@@ -10,7 +10,7 @@ const OPS_NOT_REQUESTED = -2147483648;
 export function handleMetadata(req: KafkaRequest, ctx: BrokerContext): Buffer {
   const v = req.apiVersion;
   const r = req.body;
-  const names = v === 0 ? r.array((x) => x.string()) : r.nullableArray((x) => x.string());
+  const names = v === 0 ? r.array((x) => x.string(), 2) : r.nullableArray((x) => x.string(), 2);
   const allowAutoCreate = v >= 4 ? r.bool() : true;
   const all = names === null || (v === 0 && names.length === 0);
   const results: { name: string; error: number; topic?: Topic }[] = [];

@@ -12,16 +12,19 @@ export function handleOffsetCommit(req: KafkaRequest, ctx: BrokerContext): Buffe
   const memberId = v >= 1 ? r.string() : '';
   if (v >= 7) r.nullableString();
   if (v >= 2 && v <= 4) r.int64();
-  const topics = r.array((x) => ({
-    name: x.string(),
-    partitions: x.array((y) => {
-      const index = y.int32();
-      const offset = y.int64();
-      const leaderEpoch = v >= 6 ? y.int32() : -1;
-      if (v === 1) y.int64();
-      return { index, offset, leaderEpoch, metadata: y.nullableString() };
+  const topics = r.array(
+    (x) => ({
+      name: x.string(),
+      partitions: x.array((y) => {
+        const index = y.int32();
+        const offset = y.int64();
+        const leaderEpoch = v >= 6 ? y.int32() : -1;
+        if (v === 1) y.int64();
+        return { index, offset, leaderEpoch, metadata: y.nullableString() };
+      }, 14),
     }),
-  }));
+    6,
+  );
   const groupError = groupId
     ? ctx.groups.validateCommit(groupId, generation, memberId)
     : ErrorCode.INVALID_GROUP_ID;
@@ -42,7 +45,10 @@ export function handleOffsetCommit(req: KafkaRequest, ctx: BrokerContext): Buffe
       return { index: p.index, error };
     }),
   }));
-  if (accepted.length > 0) ctx.offsets.commit(groupId, accepted);
+  if (accepted.length > 0) {
+    ctx.offsets.commit(groupId, accepted);
+    ctx.groups.touch(groupId);
+  }
   const w = new Writer(128);
   if (v >= 3) w.int32(0);
   w.array(results, (x, t) => {

@@ -8,7 +8,7 @@ export function handleOffsetFetch(req: KafkaRequest, ctx: BrokerContext): Buffer
   const v = req.apiVersion;
   const r = req.body;
   const groupId = r.string();
-  let topics = r.nullableArray((x) => ({ name: x.string(), partitions: x.array((y) => y.int32()) }));
+  let topics = r.nullableArray((x) => ({ name: x.string(), partitions: x.array((y) => y.int32(), 4) }), 6);
   if (topics === null) {
     topics = [...ctx.offsets.topicsOf(groupId)].map(([name, parts]) => ({
       name,

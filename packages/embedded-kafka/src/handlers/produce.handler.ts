@@ -18,10 +18,13 @@ export function handleProduce(req: KafkaRequest, ctx: BrokerContext): Buffer | n
   r.nullableString(); // transactional id: transactions are not supported, batches are stored as plain ones
   const acks = r.int16();
   r.int32(); // timeout: writes complete synchronously
-  const topics = r.array((x) => ({
-    name: x.string(),
-    partitions: x.array((y) => ({ index: y.int32(), records: y.nullableBytes() })),
-  }));
+  const topics = r.array(
+    (x) => ({
+      name: x.string(),
+      partitions: x.array((y) => ({ index: y.int32(), records: y.nullableBytes() }), 8),
+    }),
+    6,
+  );
   const validAcks = acks === 0 || acks === 1 || acks === -1;
   const written = new Set<PartitionLog>();
   const results = topics.map((t) => {

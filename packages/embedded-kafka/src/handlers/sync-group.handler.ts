@@ -11,7 +11,7 @@ export async function handleSyncGroup(req: KafkaRequest, ctx: BrokerContext): Pr
   const memberId = r.string();
   if (v >= 3) r.nullableString();
   const assignments = new Map<string, Buffer>();
-  r.array((x) => assignments.set(x.string(), Buffer.from(x.bytes())));
+  r.array((x) => assignments.set(x.string(), Buffer.from(x.bytes())), 6);
   const res = await ctx.groups.sync(groupId, generation, memberId, assignments);
   const w = new Writer(128);
   if (v >= 1) w.int32(0);

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ResolvedOptions } from '../broker/broker-options';
 import { ErrorCode } from '../protocol/error-codes';
-import { Batch, BatchInfo, checkBatch, recordTimestamps, writeInt64 } from '../protocol/record-batch';
+import { Batch, BatchInfo, checkBatch, recordAtOrAfter, writeInt64 } from '../protocol/record-batch';
 import { ProducerStateTable } from '../producer/producer-state';
 import { FileSegment, MemorySegment, Segment } from './segment';
 
@@ -188,10 +188,8 @@ export class PartitionLog {
     for (const seg of this.segments) {
       for (let i = 0; i < seg.index.length; i++) {
         if (seg.index.maxTimestamp(i) < timestamp) continue;
-        const batch = seg.readBatches(i, i + 1);
-        for (const r of recordTimestamps(batch)) {
-          if (r.timestamp >= timestamp && r.offset >= this.logStartOffset) return r;
-        }
+        const found = recordAtOrAfter(seg.readBatches(i, i + 1), timestamp, this.logStartOffset);
+        if (found) return found;
       }
     }
     return { offset: -1, timestamp: -1 };

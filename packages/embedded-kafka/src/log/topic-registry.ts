@@ -36,7 +36,16 @@ export class TopicRegistry {
       found.set(name, [...(found.get(name) ?? []), partition]);
     }
     for (const [name, parts] of found) {
-      const count = Math.max(...parts) + 1;
+      // A partition directory past the limit (left by an older broker or put there by hand) is not opened, so a
+      // data dir cannot make the broker open more files at startup than the limit allows.
+      const max = this.opts.maxPartitionsPerTopic;
+      const beyond = parts.filter((p) => p >= max);
+      if (beyond.length > 0) {
+        this.opts.logger.warn(
+          `topic ${name}: ignoring ${beyond.length} partition directories beyond maxPartitionsPerTopic (${max})`,
+        );
+      }
+      const count = Math.min(Math.max(...parts) + 1, max);
       const topic: Topic = { name, partitions: [], configs: this.loadConfigs(dataDir, name) };
       for (let p = 0; p < count; p++) topic.partitions.push(this.openPartition(name, p));
       this.topics.set(name, topic);
@@ -85,10 +94,37 @@ export class TopicRegistry {
     if (existing) return existing;
     if (!this.opts.autoCreateTopics || !allowAutoCreate) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
     if (!validTopicName(name)) return ErrorCode.INVALID_TOPIC_EXCEPTION;
+    const invalid = this.partitionCountError(this.opts.defaultPartitions);
+    if (invalid) {
+      this.opts.logger.debug(`auto-creation of topic ${name} refused: ${invalid}`);
+      return ErrorCode.INVALID_PARTITIONS;
+    }
     return this.create(name, this.opts.defaultPartitions, new Map());
   }
 
+  /** Partitions of every topic together. */
+  partitionTotal(): number {
+    let n = 0;
+    for (const t of this.topics.values()) n += t.partitions.length;
+    return n;
+  }
+
+  /** Why a topic may not have `count` partitions (of which `existing` it has already), or null when it may. */
+  partitionCountError(count: number, existing = 0): string | null {
+    if (!Number.isSafeInteger(count) || count < 1) return 'Number of partitions must be at least 1.';
+    if (count > this.opts.maxPartitionsPerTopic) {
+      return `Number of partitions ${count} exceeds this broker's limit of ${this.opts.maxPartitionsPerTopic} per topic.`;
+    }
+    const total = this.partitionTotal();
+    if (total + count - existing > this.opts.maxPartitions) {
+      return `This broker holds ${total} partitions; ${count - existing} more would pass its limit of ${this.opts.maxPartitions}.`;
+    }
+    return null;
+  }
+
   create(name: string, partitions: number, configs: Map<string, string>): Topic {
+    const invalid = this.partitionCountError(partitions);
+    if (invalid) throw new Error(invalid);
     const topic: Topic = { name, partitions: [], configs };
     for (let p = 0; p < partitions; p++) topic.partitions.push(this.openPartition(name, p));
     this.topics.set(name, topic);
@@ -98,6 +134,8 @@ export class TopicRegistry {
   }
 
   addPartitions(topic: Topic, total: number): void {
+    const invalid = this.partitionCountError(total, topic.partitions.length);
+    if (invalid) throw new Error(invalid);
     for (let p = topic.partitions.length; p < total; p++)
       topic.partitions.push(this.openPartition(topic.name, p));
   }

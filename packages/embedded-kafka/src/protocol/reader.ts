@@ -1,4 +1,7 @@
 // Cursor over a request frame; every read throws MalformedFrameError when the frame is shorter than claimed.
+// Nothing is allocated from a count or length the frame cannot back: strings and bytes are checked against the
+// remaining bytes before they are sliced, array counts against the remaining bytes divided by the smallest
+// encoding of one item, and varints are capped in length.
 export class MalformedFrameError extends Error {}
 
 export class Reader {
@@ -120,26 +123,32 @@ export class Reader {
     return this.raw(len);
   }
 
-  array<T>(item: (r: Reader) => T): T[] {
-    return this.nullableArray(item) ?? [];
+  /** `minItemBytes`: the fewest bytes one item can take, so a count the frame cannot hold fails before any work. */
+  array<T>(item: (r: Reader) => T, minItemBytes = 1): T[] {
+    return this.nullableArray(item, minItemBytes) ?? [];
   }
 
-  nullableArray<T>(item: (r: Reader) => T): T[] | null {
+  nullableArray<T>(item: (r: Reader) => T, minItemBytes = 1): T[] | null {
     const n = this.int32();
     if (n === -1) return null;
-    if (n < 0 || n > this.remaining()) throw new MalformedFrameError('bad array length');
+    this.checkCount(n, minItemBytes);
     const out: T[] = [];
     for (let i = 0; i < n; i++) out.push(item(this));
     return out;
   }
 
-  compactArray<T>(item: (r: Reader) => T): T[] {
+  compactArray<T>(item: (r: Reader) => T, minItemBytes = 1): T[] {
     const n = this.uvarint() - 1;
     if (n < 0) return [];
-    if (n > this.remaining()) throw new MalformedFrameError('bad array length');
+    this.checkCount(n, minItemBytes);
     const out: T[] = [];
     for (let i = 0; i < n; i++) out.push(item(this));
     return out;
+  }
+
+  private checkCount(n: number, minItemBytes: number): void {
+    if (n < 0 || n * Math.max(1, minItemBytes) > this.remaining())
+      throw new MalformedFrameError(`bad array length ${n}`);
   }
 
   /** Tagged fields carry nothing this broker understands, so they are skipped. */

@@ -83,29 +83,48 @@ export function headerInfo(buf: Buffer, at: number): BatchInfo {
   };
 }
 
+/** Most bytes a gzip batch may inflate to for a timestamp lookup; a bigger one is answered at batch level. */
+export const MAX_INFLATED_BYTES = 32 * 1024 * 1024;
+
 /**
- * Per-record timestamps of one batch, decoded only for ListOffsets by timestamp. Node's zlib has no snappy, lz4
- * or zstd, so such a batch answers with its first offset and newest timestamp: right to the batch, not the record.
+ * The first record of one batch whose timestamp is >= `timestamp` (and offset >= `minOffset`), decoded only for
+ * ListOffsets by timestamp. Node's zlib has no snappy, lz4 or zstd, so such a batch answers with its first offset
+ * and newest timestamp: right to the batch, not the record. The record section is client input (it is stored
+ * without decoding), so every count and length is checked against the bytes really there, and a batch that does
+ * not decode is answered at batch level the same way, never with an error or an allocation it cannot back.
  */
-export function recordTimestamps(batch: Buffer): { offset: number; timestamp: number }[] {
+export function recordAtOrAfter(
+  batch: Buffer,
+  timestamp: number,
+  minOffset: number,
+): { offset: number; timestamp: number } | null {
   const baseOffset = readInt64(batch, Batch.baseOffset);
+  const whole = { offset: baseOffset, timestamp: readInt64(batch, Batch.maxTimestamp) };
+  const batchLevel = whole.timestamp >= timestamp && baseOffset >= minOffset ? whole : null;
   const baseTimestamp = readInt64(batch, Batch.baseTimestamp);
   const codec = batch.readInt16BE(Batch.attributes) & 0x7;
   const count = batch.readInt32BE(Batch.recordCount);
-  if (codec !== 0 && codec !== GZIP)
-    return [{ offset: baseOffset, timestamp: readInt64(batch, Batch.maxTimestamp) }];
-  let body = batch.subarray(BATCH_HEADER_SIZE);
-  if (codec === GZIP) body = gunzipSync(body);
-  const r = new Reader(body);
-  const out: { offset: number; timestamp: number }[] = [];
-  for (let i = 0; i < count; i++) {
-    const length = r.varint();
-    const end = r.offset + length;
-    r.int8();
-    const timestampDelta = r.varlong();
-    const offsetDelta = r.varint();
-    out.push({ offset: baseOffset + offsetDelta, timestamp: baseTimestamp + timestampDelta });
-    r.offset = end;
+  if (codec !== 0 && codec !== GZIP) return batchLevel;
+  try {
+    let body = batch.subarray(BATCH_HEADER_SIZE);
+    if (codec === GZIP) body = gunzipSync(body, { maxOutputLength: MAX_INFLATED_BYTES });
+    // A record takes at least 7 bytes (length, attributes, three varints, two counts), so a larger count lies.
+    if (count < 0 || count * 7 > body.length) return batchLevel;
+    const r = new Reader(body);
+    for (let i = 0; i < count; i++) {
+      const length = r.varint();
+      if (length < 1 || length > r.remaining()) return batchLevel;
+      const end = r.offset + length;
+      r.int8();
+      const timestampDelta = r.varlong();
+      const offsetDelta = r.varint();
+      const offset = baseOffset + offsetDelta;
+      const ts = baseTimestamp + timestampDelta;
+      if (ts >= timestamp && offset >= minOffset) return { offset, timestamp: ts };
+      r.offset = end;
+    }
+    return null;
+  } catch {
+    return batchLevel;
   }
-  return out;
 }

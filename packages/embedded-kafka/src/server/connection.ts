@@ -13,11 +13,22 @@ interface Slot {
   body: Buffer[] | null;
 }
 
+/** Smallest valid request: api key, api version, correlation id and a (null) client id. */
+const MIN_FRAME = 10;
+
+/**
+ * Flow control: the socket is paused while the connection has `maxInFlightRequests` unanswered requests or more
+ * than `maxUnsentBytes` of responses queued in the socket, and resumed once both drain. A connection whose queued
+ * responses stay above the bound for `drainTimeoutMs` without shrinking is closed.
+ */
 export class Connection {
   private chunks: Buffer[] = [];
   private buffered = 0;
   private readonly queue: Slot[] = [];
   private closed = false;
+  private paused = false;
+  private pumping = false;
+  private drainTimer: NodeJS.Timeout | undefined;
   readonly remote: string;
 
   constructor(
@@ -26,32 +37,85 @@ export class Connection {
   ) {
     this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('data', (chunk: Buffer) => {
+      this.chunks.push(chunk);
+      this.buffered += chunk.length;
+      this.pump();
+    });
+    socket.on('drain', () => this.pump());
     socket.on('error', (err) => ctx.opts.logger.debug(`connection ${this.remote} error: ${err.message}`));
     socket.on('close', () => {
       this.closed = true;
+      this.clearDrainTimer();
       ctx.opts.logger.debug(`connection ${this.remote} closed`);
     });
   }
 
-  private onData(chunk: Buffer): void {
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
-    while (!this.closed && this.buffered >= 4) {
-      const head = this.chunks[0].length >= 4 ? this.chunks[0] : this.merge();
-      const size = head.readInt32BE(0);
-      if (size < 8 || size > this.ctx.opts.maxRequestBytes) {
-        this.fail(`bad frame size ${size}`);
-        return;
+  private overUnsent(): boolean {
+    return this.socket.writableLength > this.ctx.opts.maxUnsentBytes;
+  }
+
+  private blocked(): boolean {
+    return this.queue.length >= this.ctx.opts.maxInFlightRequests || this.overUnsent();
+  }
+
+  /** Handles every complete frame buffered while the connection is not blocked, then adjusts the flow. */
+  private pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (!this.closed && !this.blocked() && this.buffered >= 4) {
+        const head = this.chunks[0].length >= 4 ? this.chunks[0] : this.merge();
+        // Checked before a single byte of the frame is buffered beyond what already arrived.
+        const size = head.readInt32BE(0);
+        if (size < MIN_FRAME || size > this.ctx.opts.maxRequestBytes) {
+          this.fail(`bad frame size ${size}`);
+          return;
+        }
+        if (this.buffered < size + 4) break;
+        const all = this.chunks[0].length >= size + 4 ? this.chunks[0] : this.merge();
+        const frame = all.subarray(4, size + 4);
+        const rest = all.subarray(size + 4);
+        this.chunks = rest.length > 0 ? [rest] : [];
+        this.buffered = rest.length;
+        this.handleFrame(frame);
       }
-      if (this.buffered < size + 4) return;
-      const all = this.chunks[0].length >= size + 4 ? this.chunks[0] : this.merge();
-      const frame = all.subarray(4, size + 4);
-      const rest = all.subarray(size + 4);
-      this.chunks = rest.length > 0 ? [rest] : [];
-      this.buffered = rest.length;
-      this.handleFrame(frame);
+    } finally {
+      this.pumping = false;
     }
+    this.updateFlow();
+  }
+
+  private updateFlow(): void {
+    if (this.closed) return;
+    const blocked = this.blocked();
+    if (blocked && !this.paused) {
+      this.paused = true;
+      this.socket.pause();
+    } else if (!blocked && this.paused) {
+      this.paused = false;
+      this.socket.resume();
+    }
+    if (this.overUnsent()) this.armDrainTimer(this.socket.writableLength);
+    else this.clearDrainTimer();
+  }
+
+  private armDrainTimer(unsent: number): void {
+    if (this.drainTimer) return;
+    this.drainTimer = setTimeout(() => {
+      this.drainTimer = undefined;
+      if (this.closed || !this.overUnsent()) return;
+      if (this.socket.writableLength < unsent) this.armDrainTimer(this.socket.writableLength);
+      else
+        this.fail(
+          `${this.socket.writableLength} response bytes not read for ${this.ctx.opts.drainTimeoutMs} ms`,
+        );
+    }, this.ctx.opts.drainTimeoutMs).unref();
+  }
+
+  private clearDrainTimer(): void {
+    if (this.drainTimer) clearTimeout(this.drainTimer);
+    this.drainTimer = undefined;
   }
 
   private merge(): Buffer {
@@ -123,6 +187,10 @@ export class Connection {
       slot.body = body;
     }
     this.flush();
+    // A slot freed or bytes queued: resume reading if the bounds allow, or pause if the socket backs up.
+    if (this.pumping) return;
+    if (this.paused) this.pump();
+    else this.updateFlow();
   }
 
   private flush(): void {
@@ -143,12 +211,14 @@ export class Connection {
 
   private fail(reason: string): void {
     this.ctx.opts.logger.debug(`connection ${this.remote}: closing, ${reason}`);
-    this.closed = true;
-    this.socket.destroy();
+    this.close();
   }
 
   close(): void {
     this.closed = true;
+    this.clearDrainTimer();
+    this.chunks = [];
+    this.buffered = 0;
     this.socket.destroy();
   }
 }

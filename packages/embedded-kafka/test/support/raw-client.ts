@@ -10,7 +10,27 @@ export interface KafkajsRequest {
   response: { decode(payload: Buffer): Promise<unknown> };
 }
 
-type ApiDir = 'produce' | 'fetch' | 'listOffsets' | 'metadata' | 'initProducerId' | 'apiVersions';
+type ApiDir =
+  | 'produce'
+  | 'fetch'
+  | 'listOffsets'
+  | 'metadata'
+  | 'initProducerId'
+  | 'apiVersions'
+  | 'offsetCommit'
+  | 'offsetFetch'
+  | 'findCoordinator'
+  | 'joinGroup'
+  | 'heartbeat'
+  | 'leaveGroup'
+  | 'syncGroup'
+  | 'describeGroups'
+  | 'listGroups'
+  | 'createTopics'
+  | 'deleteTopics'
+  | 'describeConfigs'
+  | 'createPartitions'
+  | 'deleteGroups';
 
 /** Builds a kafkajs request object of one API at one version. */
 export function kafkajsRequest(api: ApiDir, version: number, args: Record<string, unknown>): KafkajsRequest {
@@ -21,7 +41,7 @@ export function kafkajsRequest(api: ApiDir, version: number, args: Record<string
 
 export class RawClient {
   private pending: Buffer = Buffer.alloc(0);
-  private readonly waiters: ((frame: Buffer) => void)[] = [];
+  private readonly waiters: { resolve: (frame: Buffer) => void; reject: (err: Error) => void }[] = [];
   private readonly frames: Buffer[] = [];
   private correlationId = 1;
   readonly closed: Promise<void>;
@@ -34,11 +54,17 @@ export class RawClient {
         const frame = this.pending.subarray(4, 4 + size);
         this.pending = this.pending.subarray(4 + size);
         const waiter = this.waiters.shift();
-        if (waiter) waiter(frame);
+        if (waiter) waiter.resolve(frame);
         else this.frames.push(frame);
       }
     });
-    this.closed = new Promise((resolve) => socket.on('close', () => resolve()));
+    this.closed = new Promise((resolve) =>
+      socket.on('close', () => {
+        // A request still waiting when the connection goes gets no answer, now rather than at its timeout.
+        for (const waiter of this.waiters.splice(0)) waiter.reject(new Error('connection closed'));
+        resolve();
+      }),
+    );
     socket.on('error', () => {});
   }
 
@@ -64,11 +90,18 @@ export class RawClient {
     const frame = this.frames.shift();
     const toResult = (f: Buffer) => ({ correlationId: f.readInt32BE(0), body: f.subarray(4) });
     if (frame) return Promise.resolve(toResult(frame));
+    if (this.socket.destroyed) return Promise.reject(new Error('connection closed'));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('no response')), timeoutMs);
-      this.waiters.push((f) => {
-        clearTimeout(timer);
-        resolve(toResult(f));
+      this.waiters.push({
+        resolve: (f) => {
+          clearTimeout(timer);
+          resolve(toResult(f));
+        },
+        reject: (err) => {
+          clearTimeout(timer);
+          reject(err);
+        },
       });
     });
   }
@@ -78,6 +111,15 @@ export class RawClient {
     this.write(await this.frame(req));
     const { body } = await this.nextResponse();
     return (await req.response.decode(body)) as T;
+  }
+
+  get isClosed(): boolean {
+    return this.socket.destroyed;
+  }
+
+  /** Stops reading from the socket, like a client that never reads its responses. */
+  pause(): void {
+    this.socket.pause();
   }
 
   close(): void {

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { IDENTITY_HEADER, decodeIdentityValue } from '@mcp-host/contracts';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger as PinoNestLogger } from 'nestjs-pino';
 import type { Logger } from 'pino';
@@ -12,6 +13,7 @@ import { baseConfigSchema } from '../config/config.schema';
 import { createServiceDataSource } from '../database/data-source';
 import { runMigrations } from '../database/migrate';
 import { PlatformMetrics } from '../ops/platform-metrics';
+import { installFrameworkErrorAnswers } from '../http/framework-errors';
 import { currentScope, enterScope, isTraceparent, newTraceparent } from '../telemetry/trace-context';
 import { PLATFORM_CONFIG, PLATFORM_LOGGER, PLATFORM_OPTIONS } from '../tokens';
 import type { PlatformConfig, PlatformModuleOptions } from '../platform.module';
@@ -52,6 +54,11 @@ export async function createServiceApp(module: DynamicModule): Promise<ServiceAp
 
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', (req, reply, done) => {
+    // The gateway percent-encodes identity values (any Unicode subject); controllers read them decoded.
+    for (const name of [IDENTITY_HEADER.subject, IDENTITY_HEADER.tokenId]) {
+      const v = req.headers[name];
+      if (typeof v === 'string') req.headers[name] = decodeIdentityValue(v);
+    }
     const incoming = req.headers.traceparent;
     enterScope({ requestId: req.id, traceparent: isTraceparent(incoming) ? incoming : newTraceparent() });
     void reply.header('x-request-id', req.id);
@@ -86,6 +93,7 @@ export async function createServiceApp(module: DynamicModule): Promise<ServiceAp
   });
 
   await app.init();
+  installFrameworkErrorAnswers(fastify.server, logger);
   return {
     app,
     config,
@@ -108,7 +116,16 @@ export async function createServiceApp(module: DynamicModule): Promise<ServiceAp
       return `http://${shownHost}:${actualPort}`;
     },
     async close() {
-      await app.close();
+      // Idle keep-alive connections close at once; a request that never finishes (a caller that half-closed its
+      // side of a stream, say) is cut after the drain rather than holding the process for the keep-alive timeout.
+      const server = app.getHttpServer() as import('node:http').Server;
+      const cut = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_DRAIN_MS);
+      cut.unref();
+      try {
+        await app.close();
+      } finally {
+        clearTimeout(cut);
+      }
       logger.flush();
     },
   };

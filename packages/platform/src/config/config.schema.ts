@@ -93,6 +93,30 @@ export const baseConfigShape = {
   HTTP_TRUST_PROXY: envBoolean(false).describe(
     'Trust X-Forwarded-* headers (only behind a proxy you run); off, a client cannot choose its own address.',
   ),
+  DATABASE_ACQUIRE_TIMEOUT_MS: envInt(5000, 100, 600000).describe(
+    'Longest wait for a free pool connection; past it the request gets 503 SERVICE_BUSY.',
+  ),
+  DATABASE_STATEMENT_TIMEOUT_MS: envInt(15000, 100, 3600000).describe(
+    'statement_timeout on every connection of the service; a longer query is cancelled (503 SERVICE_BUSY).',
+  ),
+  DATABASE_LOCK_TIMEOUT_MS: envInt(5000, 100, 3600000).describe(
+    'lock_timeout on every connection; a longer wait for a row lock is cancelled (503 SERVICE_BUSY).',
+  ),
+  HTTP_REQUEST_TIMEOUT_MS: envInt(30000, 100, 3600000).describe(
+    'Longest time a request may take inside the service; past it the answer is 503 SERVICE_BUSY.',
+  ),
+  KAFKA_MAX_BATCH_BYTES: envInt(900 * 1024, 16 * 1024, 64 * 1024 * 1024).describe(
+    'Largest Kafka produce batch the outbox relay sends; kept under the broker message.max.bytes.',
+  ),
+  EVENT_MAX_BYTES: envInt(512 * 1024, 1024, 64 * 1024 * 1024).describe(
+    'Largest event payload; a write whose event is larger is refused with 413 EVENT_TOO_LARGE.',
+  ),
+  SHUTDOWN_DRAIN_MS: envInt(5_000, 0, 300_000).describe(
+    'On shutdown, how long requests still in flight get to finish before their connections are closed.',
+  ),
+  INBOX_RETENTION_HOURS: envInt(168, 1, 87600).describe(
+    'How long applied event ids are kept for deduplication; keep it longer than topic retention.',
+  ),
   OTEL_EXPORTER_OTLP_ENDPOINT: z
     .string()
     .optional()

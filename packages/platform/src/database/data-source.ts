@@ -1,6 +1,7 @@
 // Builds the TypeORM DataSource of one service: its own schema first on the search_path, never synchronize.
 import { DataSource, type DataSourceOptions, type MixedList, type EntitySchema } from 'typeorm';
 import { PlatformEventBus1763800000000 } from './event-bus.migration';
+import { PlatformOutboxParked1763800000100 } from './event-bus-parked.migration';
 
 export type MigrationClass = new () => object;
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -13,6 +14,12 @@ export interface ServiceDataSourceOptions {
   migrations?: MigrationClass[];
   poolSize?: number;
   applicationName?: string;
+  /** Longest wait for a free pool connection (pg-pool's connectionTimeoutMillis). */
+  acquireTimeoutMs?: number;
+  /** statement_timeout of every connection; 0 or unset means none (migrations). */
+  statementTimeoutMs?: number;
+  /** lock_timeout of every connection; 0 or unset means none (migrations). */
+  lockTimeoutMs?: number;
 }
 
 export function dataSourceOptions(o: ServiceDataSourceOptions): DataSourceOptions {
@@ -21,13 +28,24 @@ export function dataSourceOptions(o: ServiceDataSourceOptions): DataSourceOption
     url: o.url,
     schema: o.schema,
     entities: o.entities ?? [],
-    migrations: [PlatformEventBus1763800000000, ...(o.migrations ?? [])],
+    migrations: [PlatformEventBus1763800000000, PlatformOutboxParked1763800000100, ...(o.migrations ?? [])],
     migrationsTableName: 'migrations',
     synchronize: false,
     migrationsRun: false,
     poolSize: o.poolSize ?? 10,
     applicationName: o.applicationName,
-    extra: { options: `-c search_path="${o.schema}",public` },
+    extra: {
+      options: [
+        `-c search_path="${o.schema}",public`,
+        o.statementTimeoutMs ? `-c statement_timeout=${o.statementTimeoutMs}` : '',
+        o.lockTimeoutMs ? `-c lock_timeout=${o.lockTimeoutMs}` : '',
+        // A transaction left open by a stuck request cannot hold its locks for ever.
+        o.statementTimeoutMs ? `-c idle_in_transaction_session_timeout=${o.statementTimeoutMs * 4}` : '',
+      ]
+        .filter(Boolean)
+        .join(' '),
+      ...(o.acquireTimeoutMs ? { connectionTimeoutMillis: o.acquireTimeoutMs } : {}),
+    },
   };
 }
 

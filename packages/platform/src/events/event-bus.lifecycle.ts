@@ -20,6 +20,7 @@ import type { PlatformConfig, PlatformModuleOptions } from '../platform.module';
 @Injectable()
 export class EventBusLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
   consumer?: EventConsumer;
+  private pruneTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -70,10 +71,21 @@ export class EventBusLifecycle implements OnApplicationBootstrap, BeforeApplicat
         sessionTimeoutMs: this.config.KAFKA_SESSION_TIMEOUT_MS,
       });
       this.consumer.start();
+      // The inbox only needs ids young enough to be redelivered; older ones are pruned so it stops growing.
+      const consumer = this.consumer;
+      const prune = () => {
+        consumer.pruneInbox(this.config.INBOX_RETENTION_HOURS).then(
+          (n) => n > 0 && this.logger.info({ pruned: n }, 'inbox pruned'),
+          (err: unknown) => this.logger.warn({ err: (err as Error).message }, 'inbox prune failed'),
+        );
+      };
+      this.pruneTimer = setInterval(prune, 10 * 60 * 1000);
+      this.pruneTimer.unref();
     }
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
     await this.consumer?.stop();
     await this.relay.stop();
     await this.kafka.close();

@@ -16,6 +16,7 @@ import type { KafkaConnection } from './kafka-connection';
 import type { PlatformMetrics } from '../ops/platform-metrics';
 import type { EventHandlerFn } from './event-handler.decorator';
 import { contextFromTraceparent } from '../telemetry/trace-context';
+import { isInfrastructureError } from '../database/database-errors';
 
 export type DeadLetterReason = 'envelope_invalid' | 'payload_not_json' | 'schema_invalid' | 'handler_failed';
 
@@ -30,18 +31,37 @@ export interface EventConsumerOptions {
   /** Backoff before attempt n (1-based) of a failing handler. */
   retryDelayMs?: (attempt: number) => number;
   sessionTimeoutMs?: number;
+  /** Longest pause between retries while the database is unreachable. */
+  maxInfraBackoffMs?: number;
 }
 
 class DuplicateEvent extends Error {}
 
+const STOPPED = Symbol('stopped');
+
 /** Messages applied per transaction on the fast path. */
 const CHUNK_SIZE = 200;
+/** Most partitions applied at once, each holding one pooled connection; half the pool stays for everything else. */
+const MAX_CONCURRENT_PARTITIONS = 6;
+
+/** Counts consumed events by (type, outcome) over a chunk, so the metric is touched once per kind, not per event. */
+function countOutcomes(
+  metrics: PlatformMetrics,
+  topic: string,
+  types: Iterable<string>,
+  outcome: 'applied' | 'duplicate' | 'ignored',
+): void {
+  const counts = new Map<string, number>();
+  for (const t of types) counts.set(t, (counts.get(t) ?? 0) + 1);
+  for (const [type, n] of counts) metrics.eventsConsumed.inc({ topic, type, outcome }, n);
+}
 
 export class EventConsumer {
   private consumer?: Consumer;
   private running = false;
   private startLoop?: Promise<void>;
   private connected = false;
+  private degradedReason?: string;
 
   constructor(private readonly o: EventConsumerOptions) {}
 
@@ -56,6 +76,11 @@ export class EventConsumer {
 
   get isConnected(): boolean {
     return this.connected;
+  }
+
+  /** Why the consumer is paused (the database unreachable or busy), or undefined while it runs normally. */
+  get degraded(): string | undefined {
+    return this.degradedReason;
   }
 
   /** Connects in the background, retrying while Kafka is down, so a service can boot without its broker. */
@@ -81,6 +106,20 @@ export class EventConsumer {
         }
       }
     })();
+  }
+
+  /** Deletes applied-event ids older than the retention, a bounded slice at a time; returns how many went. */
+  async pruneInbox(retentionHours: number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const [, count] = (await this.o.dataSource.query(
+        `DELETE FROM inbox WHERE event_id IN (
+           SELECT event_id FROM inbox WHERE processed_at < now() - make_interval(hours => $1) LIMIT 10000)`,
+        [retentionHours],
+      )) as [unknown, number];
+      total += count;
+      if (count < 10000) return total;
+    }
   }
 
   /** Stops fetching, lets the in-flight message finish, commits what was applied, and leaves the group. */
@@ -109,42 +148,51 @@ export class EventConsumer {
       autoCommit: false,
       eachBatchAutoResolve: false,
       // Partitions are independent streams; order is only promised within one.
-      partitionsConsumedConcurrently: 3,
+      partitionsConsumedConcurrently: 6,
       eachBatch: (payload) => this.handleBatch(payload),
     });
   }
 
+  private concurrentPartitions(): number {
+    const pool = (this.o.dataSource.options as { poolSize?: number }).poolSize ?? 10;
+    return Math.max(1, Math.min(MAX_CONCURRENT_PARTITIONS, Math.floor(pool / 2)));
+  }
+
   /**
-   * Applies a fetched batch in chunks, each chunk in one transaction (one inbox insert for the chunk, then the
-   * handlers of the events it had not seen). Any failure in a chunk rolls the whole chunk back and replays it one
-   * message at a time on the careful path, which retries and dead-letters; order within the partition is kept.
+   * Applies a fetched batch in chunks, each chunk in one transaction: one multi-row inbox insert that skips ids
+   * already applied, then each new event's handlers under a savepoint. A handler that fails fails only its event:
+   * the events before it commit, it takes the careful path (retries, then the dead-letter topic), and the chunk
+   * goes on after it, so order within the partition is kept. An outage of the database is not the event's fault:
+   * the partition waits and retries for as long as the outage lasts, and no attempt is counted.
    */
   private async handleBatch(payload: EachBatchPayload) {
     const { batch } = payload;
-    const resolveOffset = (o: string) => payload.resolveOffset(o);
-    const heartbeat = () => payload.heartbeat();
-    const isRunning = () => payload.isRunning();
-    const isStale = () => payload.isStale();
+    const running = () => payload.isRunning() && !payload.isStale();
     let last: string | undefined;
+    const done = (offset: string) => {
+      payload.resolveOffset(offset);
+      last = offset;
+    };
     try {
       const messages = batch.messages;
-      for (let i = 0; i < messages.length; i += CHUNK_SIZE) {
-        if (!isRunning() || isStale()) break;
+      let i = 0;
+      while (i < messages.length && running()) {
         const chunk = messages.slice(i, i + CHUNK_SIZE);
-        if (!(await this.applyChunk(batch.topic, batch.partition, chunk))) {
-          for (const message of chunk) {
-            if (!isRunning() || isStale()) return;
-            await this.handleMessage(batch.topic, batch.partition, message);
-            resolveOffset(message.offset);
-            last = message.offset;
-            await heartbeat();
-          }
-          continue;
+        const result = await this.untilInfrastructureRecovers(batch.topic, payload, () =>
+          this.applyChunk(batch.topic, batch.partition, chunk),
+        );
+        if (result === STOPPED) return;
+        if (result.handled > 0) done(chunk[result.handled - 1].offset);
+        if (result.handled < chunk.length) {
+          const failed = chunk[result.handled];
+          const outcome = await this.untilInfrastructureRecovers(batch.topic, payload, () =>
+            this.handleMessage(batch.topic, batch.partition, failed),
+          );
+          if (outcome === STOPPED) return;
+          done(failed.offset);
         }
-        const tail = chunk[chunk.length - 1].offset;
-        resolveOffset(tail);
-        last = tail;
-        await heartbeat();
+        i += Math.max(result.handled + (result.handled < chunk.length ? 1 : 0), 1);
+        await payload.heartbeat();
       }
     } finally {
       // Commit what was applied even when a later message throws, so a restart does not redo finished work.
@@ -156,21 +204,68 @@ export class EventConsumer {
     }
   }
 
-  /** The fast path; false when any message needs the careful path (bad envelope, bad payload, failing handler). */
-  private async applyChunk(topic: string, partition: number, chunk: KafkaMessage[]): Promise<boolean> {
+  /** Runs `fn`, waiting out database outages with capped backoff; STOPPED when the consumer stops meanwhile. */
+  private async untilInfrastructureRecovers<T>(
+    topic: string,
+    payload: EachBatchPayload,
+    fn: () => Promise<T>,
+  ): Promise<T | typeof STOPPED> {
+    let backoff = 200;
+    for (;;) {
+      try {
+        const result = await fn();
+        if (this.degradedReason !== undefined) {
+          this.o.logger.info({ topic }, 'event consumer recovered; the database answers again');
+          this.degradedReason = undefined;
+          this.o.metrics.consumerDegraded.set(0);
+        }
+        return result;
+      } catch (err) {
+        if (!isInfrastructureError(err)) throw err;
+        const reason = (err as Error).message;
+        if (this.degradedReason === undefined) {
+          this.o.logger.warn({ topic, err: reason }, 'event consumer paused: the database is unavailable');
+        }
+        this.degradedReason = reason;
+        this.o.metrics.consumerDegraded.set(1);
+        this.o.metrics.consumerInfraRetries.inc({ topic });
+        const until = Date.now() + backoff;
+        while (Date.now() < until) {
+          if (!payload.isRunning() || payload.isStale()) return STOPPED;
+          await new Promise((r) => setTimeout(r, Math.min(250, until - Date.now())));
+          await payload.heartbeat().catch(() => undefined);
+        }
+        backoff = Math.min(backoff * 2, this.o.maxInfraBackoffMs ?? 5000);
+      }
+    }
+  }
+
+  /**
+   * The fast path over one chunk. Returns how many leading messages it handled (applied, duplicate or ignored); a
+   * message past that count needs the careful path (bad envelope, bad payload, or a handler that failed).
+   */
+  private async applyChunk(
+    topic: string,
+    partition: number,
+    chunk: KafkaMessage[],
+  ): Promise<{ handled: number }> {
     const work: {
+      index: number;
       message: KafkaMessage;
       attrs: CloudEventAttributes;
       payload: unknown;
       handlers: EventHandlerFn[];
     }[] = [];
     const ignored: string[] = [];
-    for (const message of chunk) {
+    let handled = chunk.length;
+    for (let index = 0; index < chunk.length; index++) {
+      const message = chunk[index];
       let attrs: CloudEventAttributes;
       try {
         attrs = fromKafkaHeaders(message.headers);
       } catch {
-        return false;
+        handled = index;
+        break;
       }
       const handlers = this.o.handlers.get(attrs.type as EventType);
       if (!handlers || handlers.length === 0) {
@@ -181,35 +276,54 @@ export class EventConsumer {
       try {
         raw = JSON.parse(message.value?.toString('utf8') ?? '');
       } catch {
-        return false;
+        handled = index;
+        break;
       }
       const parsed = parseEvent(attrs.type as EventType, raw);
-      if (!parsed.ok) return false;
-      work.push({ message, attrs, payload: parsed.value, handlers });
+      if (!parsed.ok) {
+        handled = index;
+        break;
+      }
+      work.push({ index, message, attrs, payload: parsed.value, handlers });
     }
     let applied: typeof work = [];
-    if (work.length > 0) {
-      try {
-        await this.o.dataSource.transaction(async (manager) => {
-          const params: unknown[] = [];
-          const values: string[] = [];
-          for (const w of work) {
-            const n = params.length;
-            values.push(`($${n + 1}::uuid, $${n + 2}, $${n + 3}, $${n + 4}::int, $${n + 5}::bigint)`);
-            params.push(w.attrs.id, w.attrs.type, topic, partition, w.message.offset);
+    let duplicates: string[] = [];
+    const parsedUpTo = handled;
+    /**
+     * One transaction over the chunk. Without `isolate`, a failing handler rolls the whole chunk back (the cheap
+     * path, no savepoints); with it, each event runs under a savepoint so the failing one is found and the events
+     * before it commit.
+     */
+    const run = (isolate: boolean) =>
+      this.o.dataSource.transaction(async (manager) => {
+        handled = parsedUpTo;
+        const params: unknown[] = [];
+        const values: string[] = [];
+        for (const w of work) {
+          const n = params.length;
+          values.push(`($${n + 1}::uuid, $${n + 2}, $${n + 3}, $${n + 4}::int, $${n + 5}::bigint)`);
+          params.push(w.attrs.id, w.attrs.type, topic, partition, w.message.offset);
+        }
+        const fresh = new Set(
+          (
+            (await manager.query(
+              `INSERT INTO inbox (event_id, event_type, topic, kafka_partition, kafka_offset)
+               VALUES ${values.join(', ')} ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
+              params,
+            )) as { event_id: string }[]
+          ).map((r) => r.event_id),
+        );
+        const inserted = new Set(fresh);
+        applied = [];
+        duplicates = [];
+        for (const w of work) {
+          // A redelivered id is not in `fresh`; the same id twice in one chunk is applied at its first place.
+          if (!fresh.delete(w.attrs.id)) {
+            duplicates.push(w.attrs.type);
+            continue;
           }
-          const fresh = new Set(
-            (
-              (await manager.query(
-                `INSERT INTO inbox (event_id, event_type, topic, kafka_partition, kafka_offset)
-                 VALUES ${values.join(', ')} ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
-                params,
-              )) as { event_id: string }[]
-            ).map((r) => r.event_id),
-          );
-          // A redelivered id appears once in `fresh`; the same id twice in one chunk is applied at its first place.
-          applied = work.filter((w) => fresh.delete(w.attrs.id));
-          for (const w of applied) {
+          if (isolate) await manager.query('SAVEPOINT mcp_host_event');
+          try {
             await context.with(contextFromTraceparent(w.attrs.traceparent), async () => {
               for (const h of w.handlers) {
                 await h(w.payload as never, {
@@ -221,20 +335,40 @@ export class EventConsumer {
                 });
               }
             });
+            if (isolate) await manager.query('RELEASE SAVEPOINT mcp_host_event');
+            applied.push(w);
+          } catch (err) {
+            // An outage rolls the whole chunk back and is waited out; anything else fails this event alone.
+            if (isInfrastructureError(err) || !isolate) throw err;
+            await manager.query('ROLLBACK TO SAVEPOINT mcp_host_event');
+            handled = w.index;
+            // This event and the ones after it were not applied: their inbox rows must not commit.
+            const undo = work
+              .filter((x) => x.index >= w.index && inserted.has(x.attrs.id))
+              .map((x) => x.attrs.id);
+            if (undo.length > 0)
+              await manager.query('DELETE FROM inbox WHERE event_id = ANY($1::uuid[])', [undo]);
+            break;
           }
-        });
-      } catch {
-        return false;
+        }
+      });
+    if (work.length > 0) {
+      try {
+        await run(false);
+      } catch (err) {
+        if (isInfrastructureError(err)) throw err;
+        await run(true);
       }
     }
-    for (const type of ignored) this.o.metrics.eventsConsumed.inc({ topic, type, outcome: 'ignored' });
-    for (const w of applied)
-      this.o.metrics.eventsConsumed.inc({ topic, type: w.attrs.type, outcome: 'applied' });
-    for (const w of work) {
-      if (!applied.includes(w))
-        this.o.metrics.eventsConsumed.inc({ topic, type: w.attrs.type, outcome: 'duplicate' });
-    }
-    return true;
+    countOutcomes(this.o.metrics, topic, ignored, 'ignored');
+    countOutcomes(
+      this.o.metrics,
+      topic,
+      applied.map((w) => w.attrs.type),
+      'applied',
+    );
+    countOutcomes(this.o.metrics, topic, duplicates, 'duplicate');
+    return { handled };
   }
 
   private async handleMessage(topic: string, partition: number, message: KafkaMessage): Promise<void> {
@@ -289,6 +423,8 @@ export class EventConsumer {
           this.o.metrics.eventsConsumed.inc({ topic, type: attrs.type, outcome: 'duplicate' });
           return;
         }
+        // Not the event's fault: the caller waits the outage out without counting an attempt.
+        if (isInfrastructureError(err)) throw err;
         lastError = err;
         if (attempt < this.o.maxAttempts) {
           this.o.metrics.eventsRetried.inc({ topic, type: attrs.type });

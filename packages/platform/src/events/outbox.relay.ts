@@ -1,10 +1,13 @@
 // Moves committed outbox rows to Kafka in id order; one relay per schema holds an advisory lock, and Kafka outages only delay it.
+// One round trip per cycle: the statement that reads the next rows also deletes the rows the broker acknowledged in the
+// cycle before, so a busy relay pays one query per batch, and an idle one waits on NOTIFY without scanning.
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import type { KafkaConnection, OutgoingMessage } from './kafka-connection';
 import type { PlatformMetrics } from '../ops/platform-metrics';
 import { OUTBOX_CHANNEL } from './outbox.service';
+import { deadLetterTopicOf } from '@mcp-host/contracts';
 
 interface OutboxRow {
   id: string;
@@ -12,7 +15,62 @@ interface OutboxRow {
   event_key: string;
   event_type: string;
   headers: Record<string, string>;
-  payload: unknown;
+  /** The payload as JSON text, exactly what goes on the wire (no parse and re-serialise). */
+  payload: string;
+}
+
+// Per-record framing the broker counts besides key, value and headers (record header, varints, batch share).
+const RECORD_OVERHEAD_BYTES = 96;
+// Broker answers that no retry can change: the relay parks such a row instead of retrying it forever.
+const PERMANENT_PUBLISH_ERRORS = new Set([
+  'MESSAGE_TOO_LARGE',
+  'RECORD_LIST_TOO_LARGE',
+  'INVALID_RECORD',
+  'CORRUPT_MESSAGE',
+  'INVALID_TOPIC_EXCEPTION',
+  'UNSUPPORTED_FOR_MESSAGE_FORMAT',
+  'POLICY_VIOLATION',
+  'TOPIC_AUTHORIZATION_FAILED',
+]);
+
+/** The broker's error type when it refused the records for good, else undefined (a transient failure). */
+export function permanentPublishError(err: unknown): string | undefined {
+  const seen = new Set<unknown>();
+  let e = err as { type?: unknown; cause?: unknown; originalError?: unknown; errors?: unknown[] } | undefined;
+  const queue: unknown[] = [e];
+  while (queue.length > 0) {
+    e = queue.shift() as typeof e;
+    if (!e || typeof e !== 'object' || seen.has(e)) continue;
+    seen.add(e);
+    if (typeof e.type === 'string' && PERMANENT_PUBLISH_ERRORS.has(e.type)) return e.type;
+    queue.push(e.cause, e.originalError, ...(Array.isArray(e.errors) ? e.errors : []));
+  }
+  return undefined;
+}
+
+function recordBytes(r: OutboxRow): number {
+  let n = RECORD_OVERHEAD_BYTES + Buffer.byteLength(r.payload) + Buffer.byteLength(r.event_key);
+  for (const [k, v] of Object.entries(r.headers)) n += k.length + Buffer.byteLength(String(v)) + 4;
+  return n;
+}
+
+/** Consecutive runs of rows, each under `maxBytes` (a single larger row stands alone), in id order. */
+export function splitByBytes<T>(rows: T[], maxBytes: number, size: (r: T) => number): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const r of rows) {
+    const n = size(r);
+    if (current.length > 0 && bytes + n > maxBytes) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(r);
+    bytes += n;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
 }
 
 export interface OutboxRelayOptions {
@@ -23,9 +81,18 @@ export interface OutboxRelayOptions {
   metrics: PlatformMetrics;
   logger: Logger;
   batchSize: number;
+  /** Largest produce request the relay sends (KAFKA_MAX_BATCH_BYTES), under the broker's message.max.bytes. */
+  maxBatchBytes?: number;
   pollIntervalMs: number;
   maxBackoffMs?: number;
+  /**
+   * How long acknowledged rows may wait for the next cycle's read to delete them before they are deleted on their
+   * own (a crash meanwhile only republishes them, which consumers dedupe by event id).
+   */
+  deleteDelayMs?: number;
 }
+
+const READ_COLUMNS = 'id, topic, event_key, event_type, headers, payload::text AS payload';
 
 export class OutboxRelay {
   private running = false;
@@ -34,6 +101,8 @@ export class OutboxRelay {
   private wake?: () => void;
   private notified = false;
   private leader = false;
+  /** Ids the broker acknowledged whose rows are not deleted yet; the next read deletes them in the same statement. */
+  private acknowledged: string[] = [];
 
   constructor(private readonly o: OutboxRelayOptions) {}
 
@@ -51,13 +120,18 @@ export class OutboxRelay {
     this.running = false;
     this.wake?.();
     await this.loop;
+    await this.deleteAcknowledged().catch((err: unknown) =>
+      this.o.logger.warn({ err: (err as Error).message }, 'outbox relay could not delete published rows on stop'),
+    );
     await this.releaseListener();
   }
 
-  /** Rows waiting to be published, and the age of the oldest one, for /metrics. */
+  /** Rows waiting to be published (not counting those already acknowledged), and the age of the oldest one. */
   async lag(): Promise<{ count: number; oldestAgeSeconds: number }> {
     const [row] = (await this.o.dataSource.query(
-      `SELECT count(*)::int AS count, COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float AS age FROM outbox`,
+      `SELECT count(*)::int AS count, COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float AS age
+       FROM outbox WHERE id <> ALL($1::bigint[])`,
+      [this.acknowledged],
     )) as { count: number; age: number }[];
     return { count: row.count, oldestAgeSeconds: row.age };
   }
@@ -90,23 +164,126 @@ export class OutboxRelay {
     }
   }
 
-  /** Publishes one batch and deletes it; a crash between the two republishes, which consumers dedupe by event id. */
+  /**
+   * Publishes up to one batch of rows in id order, in requests under the byte limit. The rows of acknowledged requests
+   * are deleted by the next read (one statement: delete those, read the next ones) or after `deleteDelayMs` when no
+   * read comes. A crash between publish and delete republishes, which consumers dedupe by event id. A row the broker
+   * refuses for good is parked, so one bad row never stops the rest.
+   */
   private async publishBatch(): Promise<number> {
-    const rows = (await this.o.dataSource.query(
-      `SELECT id, topic, event_key, event_type, headers, payload FROM outbox ORDER BY id LIMIT $1`,
-      [this.o.batchSize],
-    )) as OutboxRow[];
+    const rows = await this.readNext();
     if (rows.length === 0) return 0;
+    const maxBytes = this.o.maxBatchBytes ?? 900 * 1024;
+    for (const chunk of splitByBytes(rows, maxBytes, recordBytes)) {
+      try {
+        await this.send(chunk);
+      } catch (err) {
+        const refused = permanentPublishError(err);
+        if (!refused) throw err;
+        // Find the refused rows one by one, keeping order: the others go out, the refused ones are parked.
+        for (const row of chunk) {
+          try {
+            await this.send([row]);
+          } catch (one) {
+            const reason = permanentPublishError(one);
+            if (!reason) throw one;
+            await this.park(row, reason, (one as Error).message);
+          }
+        }
+      }
+    }
+    return rows.length;
+  }
+
+  /**
+   * The next batch in id order, deleting the rows acknowledged since the last read in the same statement. Both parts
+   * see one snapshot, so the read leaves out the ids being deleted itself.
+   */
+  private async readNext(): Promise<OutboxRow[]> {
+    const done = this.acknowledged;
+    if (done.length === 0) {
+      return (await this.o.dataSource.query(`SELECT ${READ_COLUMNS} FROM outbox ORDER BY id LIMIT $1`, [
+        this.o.batchSize,
+      ])) as OutboxRow[];
+    }
+    const rows = (await this.o.dataSource.query(
+      `WITH published AS (DELETE FROM outbox WHERE id = ANY($1::bigint[]))
+       SELECT ${READ_COLUMNS} FROM outbox WHERE id <> ALL($1::bigint[]) ORDER BY id LIMIT $2`,
+      [done, this.o.batchSize],
+    )) as OutboxRow[];
+    // Only once the statement committed: on a failure the ids stay and the next read deletes them.
+    this.acknowledged = this.acknowledged === done ? [] : this.acknowledged.slice(done.length);
+    return rows;
+  }
+
+  /** Deletes the acknowledged rows now, in one statement. */
+  private async deleteAcknowledged(): Promise<void> {
+    const done = this.acknowledged;
+    if (done.length === 0) return;
+    await this.o.dataSource.query('DELETE FROM outbox WHERE id = ANY($1::bigint[])', [done]);
+    this.acknowledged = this.acknowledged === done ? [] : this.acknowledged.slice(done.length);
+  }
+
+  private async send(rows: OutboxRow[]): Promise<void> {
     const byTopic = new Map<string, OutgoingMessage[]>();
     for (const r of rows) {
       const list = byTopic.get(r.topic) ?? [];
-      list.push({ key: r.event_key, value: JSON.stringify(r.payload), headers: r.headers });
+      list.push({ key: r.event_key, value: r.payload, headers: r.headers });
       byTopic.set(r.topic, list);
     }
     await this.o.kafka.send(byTopic);
-    await this.o.dataSource.query('DELETE FROM outbox WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)]);
-    for (const r of rows) this.o.metrics.eventsPublished.inc({ topic: r.topic, type: r.event_type });
-    return rows.length;
+    for (const r of rows) this.acknowledged.push(r.id);
+    const published = new Map<string, { topic: string; type: string; n: number }>();
+    for (const r of rows) {
+      const k = `${r.topic}\u0000${r.event_type}`;
+      const e = published.get(k);
+      if (e) e.n++;
+      else published.set(k, { topic: r.topic, type: r.event_type, n: 1 });
+    }
+    for (const e of published.values()) this.o.metrics.eventsPublished.inc({ topic: e.topic, type: e.type }, e.n);
+  }
+
+  /** Moves a refused row to outbox_parked (with the reason) and, where the broker takes it, to the dead-letter twin. */
+  private async park(row: OutboxRow, reason: string, error: string): Promise<void> {
+    const dlq = deadLetterTopicOf(row.topic);
+    let onDeadLetterTopic = false;
+    try {
+      const headers: Record<string, string> = {
+        ...row.headers,
+        dlq_reason: 'publish_refused',
+        dlq_error: `${reason}: ${error}`.slice(0, 2000),
+        dlq_original_topic: row.topic,
+        dlq_failed_at: new Date().toISOString(),
+      };
+      try {
+        await this.o.kafka.send(new Map([[dlq, [{ key: row.event_key, value: row.payload, headers }]]]));
+      } catch (err) {
+        if (!permanentPublishError(err)) throw err;
+        // The payload itself is what the broker refuses: the dead-letter record carries the headers only, and
+        // the payload stays in outbox_parked.
+        await this.o.kafka.send(new Map([[dlq, [{ key: row.event_key, value: '', headers }]]]));
+      }
+      onDeadLetterTopic = true;
+    } catch (err) {
+      this.o.logger.warn(
+        { err: (err as Error).message, dlq },
+        'parked event could not reach its dead-letter topic',
+      );
+    }
+    await this.o.dataSource.transaction(async (m) => {
+      await m.query(
+        `INSERT INTO outbox_parked (id, event_id, topic, event_key, event_type, headers, payload, created_at, reason)
+         SELECT id, event_id, topic, event_key, event_type, headers, payload, created_at, $2 FROM outbox WHERE id = $1
+         ON CONFLICT (id) DO NOTHING`,
+        [row.id, `${reason}: ${error}`.slice(0, 2000)],
+      );
+      await m.query('DELETE FROM outbox WHERE id = $1', [row.id]);
+    });
+    this.o.metrics.outboxParked.inc({ topic: row.topic, type: row.event_type });
+    this.o.logger.error(
+      { topic: row.topic, type: row.event_type, outboxId: row.id, reason, error, dlq, onDeadLetterTopic },
+      'outbox event refused by the broker for good; parked',
+    );
   }
 
   private async acquireLeadership(): Promise<void> {
@@ -158,12 +335,31 @@ export class OutboxRelay {
     if (l) await l.end().catch(() => undefined);
   }
 
+  /**
+   * Sleeps until NOTIFY says a write committed, or the poll interval passes. Acknowledged rows wait for the next read
+   * for at most `deleteDelayMs`; when no write comes by then they are deleted on their own, so an idle outbox is empty.
+   */
   private async waitForWork(): Promise<void> {
     if (this.notified) {
       this.notified = false;
       return;
     }
-    await this.sleep(this.o.pollIntervalMs);
+    if (this.acknowledged.length > 0) {
+      const delay = Math.min(this.o.deleteDelayMs ?? 50, this.o.pollIntervalMs);
+      await this.sleep(delay);
+      if (this.notified || !this.running) {
+        this.notified = false;
+        return;
+      }
+      await this.deleteAcknowledged();
+      if (this.notified) {
+        this.notified = false;
+        return;
+      }
+      await this.sleep(Math.max(0, this.o.pollIntervalMs - delay));
+    } else {
+      await this.sleep(this.o.pollIntervalMs);
+    }
     this.notified = false;
   }
 

@@ -9,6 +9,7 @@ import {
   type EventType,
 } from '@mcp-host/contracts';
 import { outgoingTraceparent } from '../telemetry/trace-context';
+import { CommonErrorCode, commonError } from '../http/api.exception';
 
 export const OUTBOX_CHANNEL = 'mcp_host_outbox';
 
@@ -32,6 +33,8 @@ export class OutboxService {
   constructor(
     private readonly source: string,
     private readonly schema: string,
+    /** Largest serialised payload; a larger event is refused before anything is stored (EVENT_MAX_BYTES). */
+    readonly maxEventBytes: number = 512 * 1024,
   ) {}
 
   /** Adds one event to the outbox through `manager`, which must be inside the business transaction. */
@@ -67,24 +70,30 @@ export class OutboxService {
         traceparent,
         id: e.id,
       });
+      const body = JSON.stringify(parsed.value);
+      const size = Buffer.byteLength(body);
+      if (size > this.maxEventBytes) {
+        // Thrown inside the caller's transaction, so the business write rolls back with it: nothing is stored.
+        throw commonError(
+          CommonErrorCode.EVENT_TOO_LARGE,
+          `The ${e.type} event this change would publish is ${size} bytes, over the ${this.maxEventBytes}-byte limit; send less data.`,
+          { details: { event_type: e.type, bytes: size, limit: this.maxEventBytes } },
+        );
+      }
       const n = rows.length;
       values.push(`($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}::jsonb, $${n + 6}::jsonb)`);
-      rows.push(
-        attrs.id,
-        def.topic,
-        key,
-        e.type,
-        JSON.stringify(toKafkaHeaders(attrs)),
-        JSON.stringify(parsed.value),
-      );
+      rows.push(attrs.id, def.topic, key, e.type, JSON.stringify(toKafkaHeaders(attrs)), body);
       ids.push(attrs.id);
     }
+    // One round trip: the rows, and a NOTIFY that is delivered at commit only and wakes the relay without polling.
+    const n = rows.length;
     await manager.query(
-      `INSERT INTO outbox (event_id, topic, event_key, event_type, headers, payload) VALUES ${values.join(', ')}`,
-      rows,
+      `WITH inserted AS (
+         INSERT INTO outbox (event_id, topic, event_key, event_type, headers, payload) VALUES ${values.join(', ')}
+         RETURNING 1)
+       SELECT pg_notify($${n + 1}, $${n + 2}) FROM (SELECT 1 FROM inserted LIMIT 1) AS any_row`,
+      [...rows, OUTBOX_CHANNEL, this.schema],
     );
-    // Delivered at commit only; wakes the relay without polling.
-    await manager.query('SELECT pg_notify($1, $2)', [OUTBOX_CHANNEL, this.schema]);
     return ids;
   }
 }

@@ -3,7 +3,8 @@ import { ArgumentsHost, Catch, HttpException, HttpStatus, type ExceptionFilter }
 import type { FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import { ZodError } from 'zod';
-import { ApiException } from './api.exception';
+import { ApiException, CommonErrorCode, commonError } from './api.exception';
+import { classifyDatabaseError } from '../database/database-errors';
 
 const STATUS_CODES: Record<number, string> = {
   400: 'BAD_REQUEST',
@@ -45,6 +46,24 @@ export function toApiException(err: unknown): ApiException {
       String(e.message),
     );
   }
+  const kind = classifyDatabaseError(err);
+  if (kind === 'bad_input')
+    return commonError(
+      CommonErrorCode.VALIDATION_FAILED,
+      'A value in the request cannot be stored (out of range or an invalid character).',
+    );
+  if (kind === 'busy')
+    return commonError(CommonErrorCode.SERVICE_BUSY, 'The service is busy; retry shortly.', {
+      retryAfterSeconds: 1,
+    });
+  if (kind === 'unavailable')
+    return commonError(
+      CommonErrorCode.DEPENDENCY_UNAVAILABLE,
+      'The database is unavailable; retry shortly.',
+      {
+        retryAfterSeconds: 5,
+      },
+    );
   return new ApiException(HttpStatus.INTERNAL_SERVER_ERROR, 'INTERNAL', 'An internal error occurred.');
 }
 
@@ -55,8 +74,11 @@ export class ApiExceptionFilter implements ExceptionFilter {
   catch(err: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const api = toApiException(err);
-    if (api.status >= 500) this.logger.error({ err }, 'request failed');
+    if (api.status >= 500 && api.status !== 503) this.logger.error({ err }, 'request failed');
+    else if (api.status === 503)
+      this.logger.warn({ err: (err as Error)?.message, code: api.code }, 'request refused');
     if (reply.sent || reply.raw.headersSent) return;
+    if (api.headers) void reply.headers(api.headers);
     void reply.status(api.status).header('content-type', 'application/json').send(api.toBody());
   }
 }

@@ -3,6 +3,7 @@ import { Controller, Get, Inject, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
 import { KafkaConnection } from '../events/kafka-connection';
+import { EventBusLifecycle } from '../events/event-bus.lifecycle';
 import { PLATFORM_OPTIONS } from '../tokens';
 import type { PlatformModuleOptions } from '../platform.module';
 
@@ -16,6 +17,7 @@ export class HealthController {
   constructor(
     private readonly dataSource: DataSource,
     private readonly kafka: KafkaConnection,
+    private readonly bus: EventBusLifecycle,
     @Inject(PLATFORM_OPTIONS) private readonly options: PlatformModuleOptions,
   ) {}
 
@@ -27,11 +29,13 @@ export class HealthController {
   @Get('readyz')
   async readyz(@Res() reply: FastifyReply) {
     const [database, kafka] = await Promise.all([this.checkDatabase(), this.checkKafka()]);
-    const ready = database === 'up' && kafka === 'up';
+    const paused = this.bus.consumer?.degraded;
+    const consumer: Check = paused === undefined ? 'up' : `degraded: ${paused}`;
+    const ready = database === 'up' && kafka === 'up' && consumer === 'up';
     await reply.status(ready ? 200 : 503).send({
-      status: ready ? 'ready' : 'not_ready',
+      status: ready ? 'ready' : paused !== undefined ? 'degraded' : 'not_ready',
       service: this.options.service,
-      checks: { database, kafka },
+      checks: { database, kafka, consumer },
     });
   }
 

@@ -10,6 +10,9 @@ export class PlatformMetrics {
   readonly eventsRetried: Counter<'topic' | 'type'>;
   readonly eventsDeadLettered: Counter<'topic' | 'reason'>;
   readonly relayFailures: Counter<string>;
+  readonly outboxParked: Counter<'topic' | 'type'>;
+  readonly consumerInfraRetries: Counter<'topic'>;
+  readonly consumerDegraded: Gauge<string>;
   readonly outboxLag: Gauge<string>;
   readonly outboxOldestAge: Gauge<string>;
 
@@ -57,6 +60,23 @@ export class PlatformMetrics {
     this.relayFailures = new Counter({
       name: 'mcp_host_outbox_relay_failures_total',
       help: 'Outbox relay publish attempts that failed (Kafka unavailable or rejected)',
+      registers,
+    });
+    this.outboxParked = new Counter({
+      name: 'mcp_host_outbox_parked_total',
+      help: 'Outbox events the broker refused for good, parked in outbox_parked and on the dead-letter topic',
+      labelNames: ['topic', 'type'],
+      registers,
+    });
+    this.consumerInfraRetries = new Counter({
+      name: 'mcp_host_consumer_infrastructure_retries_total',
+      help: 'Batches paused and retried because the database was unreachable or busy (not counted as attempts)',
+      labelNames: ['topic'],
+      registers,
+    });
+    this.consumerDegraded = new Gauge({
+      name: 'mcp_host_consumer_degraded',
+      help: '1 while the consumer is paused by an infrastructure failure, else 0',
       registers,
     });
     this.outboxLag = new Gauge({

@@ -15,6 +15,16 @@ export interface EventCollector {
   stop(): Promise<void>;
 }
 
+// A dead-letter record may carry headers only (its payload was what the broker refused).
+function parseObject(value: Buffer | null): Record<string, unknown> {
+  if (!value || value.length === 0) return {};
+  try {
+    return JSON.parse(value.toString('utf8')) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+}
+
 export async function collectEvents(brokers: string[], topic: string): Promise<EventCollector> {
   const consumer = new Kafka({ clientId: 'test-collector', brokers, logLevel: logLevel.NOTHING }).consumer({
     groupId: `test-collector-${topic}-${process.pid}-${Date.now()}`,
@@ -38,7 +48,7 @@ export async function collectEvents(brokers: string[], topic: string): Promise<E
         key: String(message.key),
         attributes,
         headers,
-        payload: JSON.parse(String(message.value)) as Record<string, unknown>,
+        payload: parseObject(message.value),
       });
     },
   });

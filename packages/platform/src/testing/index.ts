@@ -6,3 +6,4 @@ export { collectEvents, type CollectedEvent, type EventCollector } from './colle
 export { publishTestEvent } from './publish-event';
 export { SseClient, type SseEvent } from './sse-client';
 export { freePort } from './free-port';
+export { TcpFaultProxy } from './tcp-fault-proxy';
