@@ -2,6 +2,7 @@
 // and for client generators. Routes without a modelled body or response are still listed, with a generic object.
 import { z } from 'zod';
 import { errorBodySchema } from './api/error-body.schema';
+import { MCP_OPENAPI_PATHS, MCP_OPENAPI_SCHEMAS } from './mcp-openapi';
 import { ROUTE_SCHEMAS, routeKey, type RouteSchemas } from './route-schemas';
 import { ROUTES, type RouteDefinition } from './routes';
 import { topicByName } from './topics';
@@ -89,6 +90,8 @@ export function buildOpenApiDocument(info: { title?: string; version?: string } 
     paths[openApiPath] ??= {};
     paths[openApiPath][route.method.toLowerCase()] = operation(route);
   }
+  // The MCP door is not an /api route; its operations are described by hand.
+  for (const [path, ops] of Object.entries(MCP_OPENAPI_PATHS)) paths[path] = { ...ops };
   return {
     openapi: '3.1.0',
     info: { title: info.title ?? 'MCP Host API', version: info.version ?? '1' },
@@ -97,7 +100,7 @@ export function buildOpenApiDocument(info: { title?: string; version?: string } 
     paths,
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
-      schemas: { ErrorBody: jsonSchema(errorBodySchema, 'output') },
+      schemas: { ErrorBody: jsonSchema(errorBodySchema, 'output'), ...MCP_OPENAPI_SCHEMAS },
     },
   };
 }

@@ -9,22 +9,38 @@ import { buildSucceededEvent } from './events/build-succeeded.event';
 import { buildTelemetryEvent } from './events/build-telemetry.event';
 import { evaluationCertificationRetriedEvent } from './events/evaluation-certification-retried.event';
 import { evaluationCertificationUpsertedEvent } from './events/evaluation-certification-upserted.event';
+import { evaluationCertificationExpiredEvent } from './events/evaluation-certification-expired.event';
+import { evaluationRequestedEvent } from './events/evaluation-requested.event';
+import { evaluationRequirementsSetEvent } from './events/evaluation-requirements-set.event';
 import { governanceRunCompletedEvent } from './events/governance-run-completed.event';
 import { governanceRunStartedEvent } from './events/governance-run-started.event';
 import { governanceRunTransitionedEvent } from './events/governance-run-transitioned.event';
 import { governanceWorkflowCreatedEvent } from './events/governance-workflow-created.event';
 import { lifecycleSnapshotUpdatedEvent } from './events/lifecycle-snapshot-updated.event';
+import { grantCreatedEvent } from './events/grant-created.event';
+import { grantDeletedEvent } from './events/grant-deleted.event';
+import {
+  agentSessionCreatedEvent,
+  agentSessionRevokedEvent,
+  agentSessionUnrevokedEvent,
+  grantDisabledEvent,
+  grantEnabledEvent,
+} from './sessions.schema';
+import { mcpToolCalledEvent } from './events/mcp-tool-called.event';
 import { marketplaceEntryUpsertedEvent } from './events/marketplace-entry-upserted.event';
 import { marketplaceTierChangedEvent } from './events/marketplace-tier-changed.event';
 import { policyDecisionRecordedEvent } from './events/policy-decision-recorded.event';
 import { promotionApprovedEvent } from './events/promotion-approved.event';
+import { promotionBlockChangedEvent } from './events/promotion-block-changed.event';
 import { promotionScheduledEvent } from './events/promotion-scheduled.event';
 import { promotionStatusChangedEvent } from './events/promotion-status-changed.event';
+import { promotionTrackCreatedEvent } from './events/promotion-track-created.event';
 import { providerKeyBoundEvent } from './events/provider-key-bound.event';
 import { providerKeyPostureChangedEvent } from './events/provider-key-posture-changed.event';
 import { providerKeyRegisteredEvent } from './events/provider-key-registered.event';
 import { providerKeyRotatedEvent } from './events/provider-key-rotated.event';
 import { remediationArtifactRecordedEvent } from './events/remediation-artifact-recorded.event';
+import { remediationActionCompletedEvent } from './events/remediation-action-completed.event';
 import { remediationRunApprovedEvent } from './events/remediation-run-approved.event';
 import { remediationRunEnqueuedEvent } from './events/remediation-run-enqueued.event';
 import { remediationRunLogEvent } from './events/remediation-run-log.event';
@@ -41,6 +57,12 @@ import { serverUpdatedEvent } from './events/server-updated.event';
 import { trustRegistryTransitionedEvent } from './events/trust-registry-transitioned.event';
 import { vmInstanceEventRecordedEvent } from './events/vm-instance-event-recorded.event';
 import { formatZodIssues } from './format-issues';
+import {
+  evaluationResultRecordedEvent,
+  serverToolsDiscoveredEvent,
+  serverToolsDriftClearedEvent,
+  serverToolsDriftedEvent,
+} from './tools.schema';
 
 export { defineEvent } from './event-definition';
 export type { EventDefinition } from './event-definition';
@@ -59,6 +81,9 @@ export const EVENTS = {
   'evaluation.certification.upserted': evaluationCertificationUpsertedEvent,
   'evaluation.certification.retried': evaluationCertificationRetriedEvent,
   'marketplace.entry.upserted': marketplaceEntryUpsertedEvent,
+  'evaluation.certification.expired': evaluationCertificationExpiredEvent,
+  'evaluation.requested': evaluationRequestedEvent,
+  'evaluation.requirements.set': evaluationRequirementsSetEvent,
   'marketplace.tier.changed': marketplaceTierChangedEvent,
   'governance.workflow.created': governanceWorkflowCreatedEvent,
   'governance.run.started': governanceRunStartedEvent,
@@ -67,6 +92,8 @@ export const EVENTS = {
   'promotion.scheduled': promotionScheduledEvent,
   'promotion.approved': promotionApprovedEvent,
   'promotion.status_changed': promotionStatusChangedEvent,
+  'promotion.block.changed': promotionBlockChangedEvent,
+  'promotion.track.created': promotionTrackCreatedEvent,
   'policy.decision.recorded': policyDecisionRecordedEvent,
   'runtime.launch.requested': runtimeLaunchRequestedEvent,
   'runtime.launch.started': runtimeLaunchStartedEvent,
@@ -81,11 +108,24 @@ export const EVENTS = {
   'remediation.run.status_changed': remediationRunStatusChangedEvent,
   'remediation.run.log': remediationRunLogEvent,
   'remediation.artifact.recorded': remediationArtifactRecordedEvent,
+  'remediation.action.completed': remediationActionCompletedEvent,
   'provider_key.registered': providerKeyRegisteredEvent,
   'provider_key.rotated': providerKeyRotatedEvent,
   'provider_key.bound': providerKeyBoundEvent,
   'provider_key.posture_changed': providerKeyPostureChangedEvent,
   'lifecycle.snapshot.updated': lifecycleSnapshotUpdatedEvent,
+  'grant.created': grantCreatedEvent,
+  'grant.deleted': grantDeletedEvent,
+  'mcp.tool.called': mcpToolCalledEvent,
+  'server.tools.discovered': serverToolsDiscoveredEvent,
+  'server.tools.drifted': serverToolsDriftedEvent,
+  'server.tools.drift_cleared': serverToolsDriftClearedEvent,
+  'evaluation.result.recorded': evaluationResultRecordedEvent,
+  'grant.enabled': grantEnabledEvent,
+  'grant.disabled': grantDisabledEvent,
+  'agent.session.created': agentSessionCreatedEvent,
+  'agent.session.revoked': agentSessionRevokedEvent,
+  'agent.session.unrevoked': agentSessionUnrevokedEvent,
 } as const;
 
 export type EventType = keyof typeof EVENTS;

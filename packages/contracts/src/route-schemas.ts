@@ -2,10 +2,23 @@
 // Feeds the OpenAPI document; a route missing here is still served, only documented with a generic object.
 import type { z } from 'zod';
 import { artifactRunSchema } from './events/artifact-recorded.event';
-import { evaluationCertificationSchema } from './events/evaluation-certification.schema';
+import { auditListQuerySchema, auditListResponseSchema } from './audit.schema';
+import {
+  agentSessionListQuerySchema,
+  agentSessionListResponseSchema,
+  agentSessionSchema,
+  createAgentSessionBodySchema,
+  versionedActionBodySchema,
+} from './sessions.schema';
 import { lifecycleSnapshotSchema } from './events/lifecycle-snapshot-updated.event';
 import { policyDecisionSchema } from './events/policy-decision-recorded.event';
 import { buildRunSchema, metricSchema, metricsQuerySchema, startBuildBodySchema } from './api/builds.schema';
+import {
+  deadLetterListQuerySchema,
+  deadLetterListResponseSchema,
+  redriveDeadLettersBodySchema,
+  redriveDeadLettersResponseSchema,
+} from './api/dead-letters.schema';
 import {
   createTokenBodySchema,
   createTokenResponseSchema,
@@ -28,15 +41,24 @@ import {
   startWorkflowRunBodySchema,
   transitionRunBodySchema,
   trustRegistryQuerySchema,
+  trustHistoryQuerySchema,
   trustTransitionBodySchema,
 } from './api/governance.schema';
 import {
+  evaluationCertificationViewSchema,
+  evaluationListQuerySchema,
+  evaluationListResponseSchema,
   marketplaceCatalogEntrySchema,
   marketplaceListResponseSchema,
   marketplaceQuerySchema,
+  retryEvaluationBodySchema,
+  setTierRequirementsBodySchema,
+  tierRequirementsListResponseSchema,
   upsertEvaluationBodySchema,
 } from './api/marketplace.schema';
+import { evaluationTierRequirementsSchema } from './events/evaluation-requirements-set.event';
 import { pageSchema } from './api/pagination.schema';
+import { serverToolsResponseSchema } from './tools.schema';
 import {
   approveKeyRotationBodySchema,
   bindProviderKeyBodySchema,
@@ -50,7 +72,24 @@ import {
   serverSchema,
   updateServerBodySchema,
 } from './api/servers.schema';
+import {
+  decisionListQuerySchema,
+  serverDecisionsQuerySchema,
+  serverLogsQuerySchema,
+  serverLogsResponseSchema,
+  startServerBodySchema,
+  startServerResponseSchema,
+  stopServerBodySchema,
+  stopServerResponseSchema,
+} from './api/runtime.schema';
 import type { RouteDefinition } from './routes';
+import {
+  createGrantBodySchema,
+  deleteGrantQuerySchema,
+  grantListQuerySchema,
+  grantListResponseSchema,
+  grantSchema,
+} from './api/grants.schema';
 
 export interface RouteSchemas {
   query?: z.ZodType;
@@ -69,12 +108,27 @@ export const ROUTE_SCHEMAS: Readonly<Record<string, RouteSchemas>> = {
   'GET /api/tokens/me': { response: tokenSelfSchema },
   'GET /api/tokens': { query: tokenListQuerySchema, response: tokenListResponseSchema },
   'POST /api/tokens': { body: createTokenBodySchema, response: createTokenResponseSchema },
+  'GET /api/admin/dead-letters': { query: deadLetterListQuerySchema, response: deadLetterListResponseSchema },
+  'POST /api/admin/dead-letters/redrive': {
+    body: redriveDeadLettersBodySchema,
+    response: redriveDeadLettersResponseSchema,
+  },
 
   'GET /api/servers': { query: serverListQuerySchema, response: serverListResponseSchema },
   'POST /api/servers': { body: createServerBodySchema, response: serverSchema },
   'GET /api/servers/:id': { response: serverSchema },
   'PATCH /api/servers/:id': { body: updateServerBodySchema, response: serverSchema },
-  'GET /api/servers/:id/decisions': { response: pageSchema(policyDecisionSchema) },
+  'GET /api/servers/:id/decisions': {
+    query: serverDecisionsQuerySchema,
+    response: pageSchema(policyDecisionSchema),
+  },
+  'POST /api/servers/:id/start': {
+    body: startServerBodySchema,
+    response: startServerResponseSchema,
+    status: 202,
+  },
+  'POST /api/servers/:id/stop': { body: stopServerBodySchema, response: stopServerResponseSchema, status: 200 },
+  'GET /api/servers/:id/logs': { query: serverLogsQuerySchema, response: serverLogsResponseSchema },
 
   'POST /api/servers/:id/builds': { body: startBuildBodySchema, response: buildRunSchema, status: 202 },
   'GET /api/servers/:id/builds': { response: pageSchema(buildRunSchema) },
@@ -85,17 +139,30 @@ export const ROUTE_SCHEMAS: Readonly<Record<string, RouteSchemas>> = {
 
   'GET /api/marketplace': { query: marketplaceQuerySchema, response: marketplaceListResponseSchema },
   'GET /api/marketplace/:id': { response: marketplaceCatalogEntrySchema },
-  'GET /api/artifacts/:id/evaluations': { response: pageSchema(evaluationCertificationSchema) },
+  'GET /api/artifacts/:id/evaluations': {
+    query: evaluationListQuerySchema.omit({ artifact_run_id: true }),
+    response: evaluationListResponseSchema,
+  },
   'POST /api/artifacts/:id/evaluations': {
     body: upsertEvaluationBodySchema,
-    response: evaluationCertificationSchema,
+    response: evaluationCertificationViewSchema,
     status: 200,
   },
-  'GET /api/evaluations': { response: pageSchema(evaluationCertificationSchema) },
-  'GET /api/evaluations/:id': { response: evaluationCertificationSchema },
-  'POST /api/evaluations/:id/retry': { response: evaluationCertificationSchema, status: 200 },
+  'GET /api/evaluations': { query: evaluationListQuerySchema, response: evaluationListResponseSchema },
+  'GET /api/evaluations/:id': { response: evaluationCertificationViewSchema },
+  'POST /api/evaluations/:id/retry': {
+    body: retryEvaluationBodySchema,
+    response: evaluationCertificationViewSchema,
+    status: 200,
+  },
+  'GET /api/evaluations/requirements': { response: tierRequirementsListResponseSchema },
+  'GET /api/evaluations/requirements/:tier': { response: evaluationTierRequirementsSchema },
+  'PUT /api/evaluations/requirements/:tier': {
+    body: setTierRequirementsBodySchema,
+    response: evaluationTierRequirementsSchema,
+  },
 
-  'GET /api/policy/decisions': { response: pageSchema(policyDecisionSchema) },
+  'GET /api/policy/decisions': { query: decisionListQuerySchema, response: pageSchema(policyDecisionSchema) },
   'GET /api/policy/decisions/:id': { response: policyDecisionSchema },
 
   'POST /api/providers/:providerId/keys': { body: registerProviderKeyBodySchema },
@@ -117,6 +184,7 @@ export const ROUTE_SCHEMAS: Readonly<Record<string, RouteSchemas>> = {
   'GET /api/promotions/history': { query: promotionHistoryQuerySchema },
 
   'GET /api/trust/registry': { query: trustRegistryQuerySchema },
+  'GET /api/trust/registry/:id/history': { query: trustHistoryQuerySchema },
   'POST /api/trust/registry/:id/transition': { body: trustTransitionBodySchema, status: 200 },
 
   'GET /api/remediation/runs': { query: remediationRunsQuerySchema },
@@ -124,4 +192,29 @@ export const ROUTE_SCHEMAS: Readonly<Record<string, RouteSchemas>> = {
   'POST /api/remediation/runs/:id/approve': { body: approveRemediationBodySchema, status: 200 },
 
   'GET /api/lifecycle': { query: lifecycleQuerySchema, response: pageSchema(lifecycleSnapshotSchema) },
+
+  'GET /api/grants': { query: grantListQuerySchema, response: grantListResponseSchema },
+  'POST /api/grants': { body: createGrantBodySchema, response: grantSchema },
+  'GET /api/grants/:id': { response: grantSchema },
+  'DELETE /api/grants/:id': { query: deleteGrantQuerySchema },
+
+  'GET /api/servers/:id/tools': { response: serverToolsResponseSchema },
+
+  'GET /api/audit': { query: auditListQuerySchema, response: auditListResponseSchema },
+
+  'POST /api/grants/:id/enable': { body: versionedActionBodySchema, response: grantSchema, status: 200 },
+  'POST /api/grants/:id/disable': { body: versionedActionBodySchema, response: grantSchema, status: 200 },
+  'GET /api/sessions': { query: agentSessionListQuerySchema, response: agentSessionListResponseSchema },
+  'POST /api/sessions': { body: createAgentSessionBodySchema, response: agentSessionSchema },
+  'GET /api/sessions/:id': { response: agentSessionSchema },
+  'POST /api/sessions/:id/revoke': {
+    body: versionedActionBodySchema,
+    response: agentSessionSchema,
+    status: 200,
+  },
+  'POST /api/sessions/:id/unrevoke': {
+    body: versionedActionBodySchema,
+    response: agentSessionSchema,
+    status: 200,
+  },
 };

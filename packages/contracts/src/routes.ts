@@ -31,6 +31,12 @@ export interface RouteStream {
    * A parameter absent from the request filters nothing.
    */
   filters?: Readonly<Record<string, string>>;
+  /**
+   * A fresh connection (no Last-Event-ID) first gets a `snapshot` event: the owning service's answer to `GET path`
+   * (same `:param`s, same caller), read after the stream is positioned so no later change is missed. An unknown
+   * resource answers 404 before the stream opens.
+   */
+  snapshot?: { path: string };
 }
 
 export interface RouteDefinition {
@@ -74,6 +80,20 @@ export const ROUTES: readonly RouteDefinition[] = [
     'admin',
   ),
   mutate('DELETE', '/api/tokens/:id', 'gateway', 'Revoke an API token.', 'admin'),
+  {
+    method: 'GET',
+    path: '/api/admin/dead-letters',
+    service: 'gateway',
+    role: 'admin',
+    description: 'List dead-lettered events (filters: topic, reason, type, since, until; keyset pagination).',
+  },
+  mutate(
+    'POST',
+    '/api/admin/dead-letters/redrive',
+    'gateway',
+    'Send dead-lettered events back to their topic, by event ids or a time range.',
+    'admin',
+  ),
 
   // servers (policy-engine owns the server rows)
   get('/api/servers', 'policy-engine', 'List servers (keyset pagination: limit, cursor, q, status).'),
@@ -157,6 +177,15 @@ export const ROUTES: readonly RouteDefinition[] = [
     'marketplace',
     'Reset a certification to pending for another run.',
   ),
+  get('/api/evaluations/requirements', 'marketplace', 'The policy requirements of every tier.'),
+  get('/api/evaluations/requirements/:tier', 'marketplace', 'The policy requirements of one tier.'),
+  mutate(
+    'PUT',
+    '/api/evaluations/requirements/:tier',
+    'marketplace',
+    "Set a tier's policy requirements; stale version → 409.",
+    'admin',
+  ),
 
   // policy (policy-engine)
   get('/api/policy/decisions', 'policy-engine', 'List runtime policy decisions (server_id, limit, cursor).'),
@@ -224,6 +253,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     {
       topic: TOPICS.governanceRuns.name,
       filters: { id: 'run_id' },
+      snapshot: { path: '/api/governance/runs/:id' },
     },
   ),
 
@@ -234,6 +264,26 @@ export const ROUTES: readonly RouteDefinition[] = [
   get('/api/promotions/history', 'governance', 'Promotion history filtered by track_id or manifest_digest.'),
   get('/api/promotions/:id', 'governance', 'Fetch a promotion.'),
   mutate('POST', '/api/promotions/:id/approve', 'governance', 'Approve a scheduled promotion checkpoint.'),
+  mutate(
+    'POST',
+    '/api/promotions/:id/reject',
+    'governance',
+    'Reject a promotion; its digest is blocked on the track until an admin lifts it.',
+  ),
+  mutate(
+    'POST',
+    '/api/promotions/rollback',
+    'governance',
+    'Re-activate the last good digest of a track stage and hold the bad one.',
+  ),
+  get('/api/promotions/blocks', 'governance', 'Digests blocked on tracks (rejections and rollback holds).'),
+  mutate(
+    'POST',
+    '/api/promotions/blocks/:id/lift',
+    'governance',
+    'Lift a rejection block or rollback hold.',
+    'admin',
+  ),
 
   // trust registry (governance)
   get(
@@ -290,6 +340,48 @@ export const ROUTES: readonly RouteDefinition[] = [
     topic: TOPICS.lifecycleSnapshots.name,
     filters: { lifecycle_state: 'lifecycle_state', owner_id: 'owner_id', promotion_lane: 'promotion_lane' },
   }),
+
+  // MCP tool grants (policy-engine), applied by the gateway's /mcp/:server door
+  get('/api/grants', 'policy-engine', 'List MCP tool grants (filter by server_id, subject).'),
+  mutate('POST', '/api/grants', 'policy-engine', 'Grant a subject tools of an MCP server.', 'admin'),
+  get('/api/grants/:id', 'policy-engine', 'Fetch an MCP tool grant.'),
+  mutate('DELETE', '/api/grants/:id', 'policy-engine', 'Delete an MCP tool grant (?version=).', 'admin'),
+  mutate('POST', '/api/grants/:id/enable', 'policy-engine', 'Enable an MCP tool grant (version).', 'admin'),
+  mutate('POST', '/api/grants/:id/disable', 'policy-engine', 'Disable an MCP tool grant (version).', 'admin'),
+  // agent sessions (policy-engine), presented at the gateway's /mcp/:server door in Mcp-Host-Agent-Session
+  get('/api/sessions', 'policy-engine', 'List agent sessions (agent_id, subject, server_id, state).'),
+  mutate('POST', '/api/sessions', 'policy-engine', 'Open an agent session (trust level, TTL).', 'admin'),
+  get('/api/sessions/:id', 'policy-engine', 'Fetch an agent session.'),
+  mutate('POST', '/api/sessions/:id/revoke', 'policy-engine', 'Revoke an agent session (version).', 'admin'),
+  mutate('POST', '/api/sessions/:id/unrevoke', 'policy-engine', 'Unrevoke a session (version).', 'admin'),
+
+  // audit trail of MCP tool calls (gateway): every tools/call through /mcp/:server, allowed or denied
+  {
+    method: 'GET',
+    path: '/api/audit',
+    service: 'gateway',
+    role: 'operator',
+    description:
+      'List MCP tool calls, newest first (filters: server_id, subject, tool, decision, result_status; keyset pagination).',
+  },
+  {
+    method: 'GET',
+    path: '/api/audit/stream',
+    service: 'gateway',
+    role: 'operator',
+    description: 'Stream MCP tool calls as they happen (filters: server_id, subject, tool, decision).',
+    stream: {
+      topic: TOPICS.mcpAudit.name,
+      filters: { server_id: 'server_id', subject: 'subject', tool: 'tool', decision: 'decision' },
+    },
+  },
+
+  // MCP tool discovery and drift (policy-engine)
+  get(
+    '/api/servers/:id/tools',
+    'policy-engine',
+    'The tool manifest discovered on the running server (hashes, annotations) and its drift against the certified one.',
+  ),
 ];
 
 /** Coarse ownership by path prefix; `matchRoute` is authoritative (e.g. `/api/artifacts/:id/evaluations`). */
@@ -297,6 +389,7 @@ export const ROUTE_PREFIXES: readonly { prefix: string; service: ServiceName }[]
   { prefix: '/api/status', service: 'gateway' },
   { prefix: '/api/docs', service: 'gateway' },
   { prefix: '/api/tokens', service: 'gateway' },
+  { prefix: '/api/admin', service: 'gateway' },
   { prefix: '/api/servers', service: 'policy-engine' },
   { prefix: '/api/builds', service: 'build-service' },
   { prefix: '/api/artifacts', service: 'build-service' },
@@ -309,6 +402,9 @@ export const ROUTE_PREFIXES: readonly { prefix: string; service: ServiceName }[]
   { prefix: '/api/trust', service: 'governance' },
   { prefix: '/api/remediation', service: 'governance' },
   { prefix: '/api/lifecycle', service: 'governance' },
+  { prefix: '/api/grants', service: 'policy-engine' },
+  { prefix: '/api/audit', service: 'gateway' },
+  { prefix: '/api/sessions', service: 'policy-engine' },
 ];
 
 interface CompiledRoute {

@@ -68,11 +68,27 @@ export const TOPICS = {
   }),
   evaluations: topic({
     name: 'mcp-host.marketplace.evaluations.v1',
-    description: 'Evaluation certifications upserted or reset for retry (owned by marketplace).',
+    description:
+      'Evaluation certifications upserted, reset for retry, expired, and evaluations requested (owned by marketplace).',
     key: 'artifact_run_id',
     partitions: 6,
     retentionMs: 30 * DAY_MS,
-    eventTypes: ['evaluation.certification.upserted', 'evaluation.certification.retried'],
+    eventTypes: [
+      'evaluation.certification.upserted',
+      'evaluation.certification.retried',
+      'evaluation.certification.expired',
+      'evaluation.requested',
+    ],
+    watchable: false,
+  }),
+  evaluationRequirements: topic({
+    name: 'mcp-host.marketplace.evaluation-requirements.v1',
+    description:
+      'The policy requirements each tier must be certified for, set or seeded from configuration (owned by marketplace).',
+    key: 'tier',
+    partitions: 3,
+    retentionMs: 365 * DAY_MS,
+    eventTypes: ['evaluation.requirements.set'],
     watchable: false,
   }),
   marketplaceCatalog: topic({
@@ -107,7 +123,22 @@ export const TOPICS = {
     key: 'manifest_digest',
     partitions: 6,
     retentionMs: 30 * DAY_MS,
-    eventTypes: ['promotion.scheduled', 'promotion.approved', 'promotion.status_changed'],
+    eventTypes: [
+      'promotion.scheduled',
+      'promotion.approved',
+      'promotion.status_changed',
+      'promotion.block.changed',
+    ],
+    watchable: true,
+  }),
+  promotionTracks: topic({
+    name: 'mcp-host.governance.tracks.v1',
+    description:
+      'Release-train promotion tracks created: stages, owner, workflows and approval rules (owned by governance).',
+    key: 'track_id',
+    partitions: 3,
+    retentionMs: 30 * DAY_MS,
+    eventTypes: ['promotion.track.created'],
     watchable: true,
   }),
   policyDecisions: topic({
@@ -170,6 +201,7 @@ export const TOPICS = {
       'remediation.run.status_changed',
       'remediation.run.log',
       'remediation.artifact.recorded',
+      'remediation.action.completed',
     ],
     watchable: true,
   }),
@@ -196,6 +228,55 @@ export const TOPICS = {
     partitions: 6,
     retentionMs: 7 * DAY_MS,
     eventTypes: ['lifecycle.snapshot.updated'],
+    watchable: true,
+  }),
+  accessGrants: topic({
+    name: 'mcp-host.access.grants.v1',
+    description: 'MCP tool grants created and deleted (owned by policy-engine, projected by the gateway).',
+    key: 'server_id',
+    partitions: 6,
+    retentionMs: 30 * DAY_MS,
+    eventTypes: ['grant.created', 'grant.deleted', 'grant.enabled', 'grant.disabled'],
+    watchable: true,
+  }),
+  mcpAudit: topic({
+    name: 'mcp-host.mcp.audit.v1',
+    description:
+      'One event per tools/call through the gateway MCP door: subject, decision, rule, latency (owned by gateway).',
+    key: 'server_id',
+    partitions: 6,
+    retentionMs: 30 * DAY_MS,
+    eventTypes: ['mcp.tool.called'],
+    watchable: true,
+  }),
+  mcpTools: topic({
+    name: 'mcp-host.mcp.tools.v1',
+    description:
+      'MCP tool manifests of running servers: discovered, drifted from the certified manifest, drift cleared (owned by policy-engine).',
+    key: 'server_id',
+    partitions: 6,
+    retentionMs: 30 * DAY_MS,
+    eventTypes: ['server.tools.discovered', 'server.tools.drifted', 'server.tools.drift_cleared'],
+    watchable: true,
+  }),
+  evaluationResults: topic({
+    name: 'mcp-host.evaluations.results.v1',
+    description:
+      'Results of evaluators (the MCP conformance evaluator) for requested evaluations, recorded by the marketplace (owned by policy-engine).',
+    key: 'artifact_run_id',
+    partitions: 6,
+    retentionMs: 30 * DAY_MS,
+    eventTypes: ['evaluation.result.recorded'],
+    watchable: false,
+  }),
+  accessSessions: topic({
+    name: 'mcp-host.access.sessions.v1',
+    description:
+      'Agent sessions created, revoked and unrevoked (owned by policy-engine, projected by the gateway).',
+    key: 'id',
+    partitions: 6,
+    retentionMs: 30 * DAY_MS,
+    eventTypes: ['agent.session.created', 'agent.session.revoked', 'agent.session.unrevoked'],
     watchable: true,
   }),
 } as const satisfies Record<string, TopicDefinition>;

@@ -3,25 +3,32 @@ import { z } from 'zod';
 import { digestSchema, timestampSchema, uuidSchema } from '../common.schema';
 import { buildTelemetrySchema } from '../events/build-telemetry.event';
 import { cursorQuerySchema, limitQuerySchema } from './pagination.schema';
+import { multilineText, queryText, text } from '../input.schema';
 
 export const startBuildBodySchema = z.object({
-  /** Overrides the server's git repository (any URL or path `git clone` accepts) for this build only. */
-  source_repository: z.string().min(1).optional(),
+  /**
+   * Overrides the server's git repository for this build only: `https://`, `ssh://` or scp-like `user@host:path`
+   * (local paths and `file://` only where the service allows them). Credentials in it are never used or kept.
+   */
+  source_repository: text('url').optional(),
   /** Overrides the server's branch for this build only. */
-  source_branch: z.string().min(1).optional(),
+  source_branch: text('path').optional(),
   /** A commit (or tag) on the branch to build instead of its head. */
-  source_revision: z.string().min(1).optional(),
+  source_revision: text('name').optional(),
   /**
    * An uploaded build context instead of a git source: a tar or tar.gz archive, base64-encoded.
    * Entries with `..` paths, absolute paths or links leading outside the context are refused (400).
    */
   context_archive: z.base64().min(1).optional(),
   /** Overrides the server's Dockerfile path, relative to the context root. */
-  dockerfile_path: z.string().min(1).optional(),
+  dockerfile_path: text('path').optional(),
   /** Docker build args (`ARG` values). */
-  build_args: z.record(z.string().min(1), z.string()).optional(),
+  build_args: z
+    .record(text('name'), multilineText())
+    .refine((r) => Object.keys(r).length <= 100, 'at most 100 build args')
+    .optional(),
   /** Overrides REGISTRY_ARCH_TARGETS for this build only, e.g. `linux/amd64`. */
-  platforms: z.array(z.string().min(1)).min(1).optional(),
+  platforms: z.array(text('name')).min(1).max(16).optional(),
   no_cache: z.boolean().optional(),
 });
 export type StartBuildBody = z.infer<typeof startBuildBodySchema>;
@@ -47,6 +54,8 @@ export const buildRunSchema = z.object({
   stage: z.string().nullable(),
   error_kind: z.string().nullable(),
   error: z.string().nullable(),
+  /** Who asked for the build (the caller's subject), when known. */
+  requested_by: z.string().nullable().optional(),
   started_at: timestampSchema,
   completed_at: timestampSchema.nullable(),
 });
@@ -59,6 +68,6 @@ export type Metric = z.infer<typeof metricSchema>;
 export const metricsQuerySchema = z.object({
   limit: limitQuerySchema,
   cursor: cursorQuerySchema,
-  event: z.string().min(1).optional(),
+  event: queryText('name').optional(),
 });
 export type MetricsQuery = z.infer<typeof metricsQuerySchema>;

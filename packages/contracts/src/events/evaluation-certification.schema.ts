@@ -1,4 +1,4 @@
-// The evaluation certification snapshot (evaluation_certifications row) shared by both evaluation events.
+// The evaluation certification snapshot (evaluation_certifications row) shared by the evaluation events.
 import { z } from 'zod';
 import { digestSchema, jsonObjectSchema, timestampSchema, uuidSchema } from '../common.schema';
 
@@ -18,5 +18,16 @@ export const evaluationCertificationSchema = z.object({
   valid_until: timestampSchema.nullable(),
   created_at: timestampSchema,
   updated_at: timestampSchema,
+  /** The server the artifact run was built for; always sent by the marketplace, optional for older producers. */
+  server_id: uuidSchema.optional(),
+  /** The row's optimistic-locking version; a projection keeps the highest it has seen. */
+  version: z.int().min(1).optional(),
 });
 export type EvaluationCertification = z.infer<typeof evaluationCertificationSchema>;
+
+/** The same row with the fields every marketplace event carries made required. */
+export const evaluationCertificationRowSchema = evaluationCertificationSchema.extend({
+  server_id: uuidSchema,
+  version: z.int().min(1),
+});
+export type EvaluationCertificationRow = z.infer<typeof evaluationCertificationRowSchema>;

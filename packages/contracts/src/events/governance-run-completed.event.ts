@@ -17,6 +17,8 @@ export const governanceRunCompletedSchema = z.object({
   redeploy_requested: z.boolean(),
   version: z.int().min(1),
   completed_at: timestampSchema,
+  actor: z.string().nullable().optional(),
+  note: z.string().nullable().optional(),
 });
 
 export const governanceRunCompletedEvent = defineEvent({

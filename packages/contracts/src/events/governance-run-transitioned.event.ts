@@ -1,6 +1,6 @@
 // `governance.run.transitioned`: a run (or one of its steps) changed status, with the audit note.
 import { z } from 'zod';
-import { timestampSchema, uuidSchema } from '../common.schema';
+import { digestSchema, timestampSchema, uuidSchema } from '../common.schema';
 import { defineEvent } from '../event-definition';
 import { TOPICS } from '../topics';
 import { governanceRunStatusSchema, governanceStepStatusSchema } from './governance.schema';
@@ -16,6 +16,12 @@ export const governanceRunTransitionedSchema = z.object({
   actor: z.string().nullable(),
   version: z.int().min(1),
   transitioned_at: timestampSchema,
+  /** The step's status before this transition (step transitions only). */
+  step_from_status: governanceStepStatusSchema.nullable().optional(),
+  tier: z.string().min(1).optional(),
+  manifest_digest: digestSchema.nullable().optional(),
+  artifact_run_id: uuidSchema.nullable().optional(),
+  promotion_id: uuidSchema.nullable().optional(),
 });
 
 export const governanceRunTransitionedEvent = defineEvent({

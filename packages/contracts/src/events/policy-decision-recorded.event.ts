@@ -36,6 +36,8 @@ export const policyDecisionSchema = z.object({
   key_posture: keyPostureSchema.nullable(),
   /** The governance run that certified this placement, once one completed. */
   governance_run_id: uuidSchema.nullable(),
+  /** The launch this decision was made for (an operator start or a redeploy after governance). */
+  launch_id: uuidSchema.optional(),
   decided_at: timestampSchema,
 });
 export type PolicyDecision = z.infer<typeof policyDecisionSchema>;

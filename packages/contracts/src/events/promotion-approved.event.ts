@@ -16,6 +16,13 @@ export const promotionApprovedSchema = z.object({
   note: z.string().nullable(),
   version: z.int().min(1),
   approved_at: timestampSchema,
+  artifact_run_id: uuidSchema.nullable().optional(),
+  /** The approver's role as the gateway forwarded it. */
+  approver_role: z.string().nullable().optional(),
+  /** Distinct approvals recorded so far, and how many the stage requires. */
+  approvals: z.int().min(0).optional(),
+  approvals_required: z.int().min(0).optional(),
+  rollback: z.boolean().optional(),
 });
 
 export const promotionApprovedEvent = defineEvent({

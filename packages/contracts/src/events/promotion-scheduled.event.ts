@@ -20,6 +20,10 @@ export const promotionScheduledSchema = z.object({
   scheduled_by: z.string().nullable(),
   version: z.int().min(1),
   scheduled_at: timestampSchema,
+  /** True for a rollback record: created `active`, re-activating the last good digest of the stage. */
+  rollback: z.boolean().optional(),
+  /** For a rollback record, the promotion it rolled back. */
+  rollback_of: uuidSchema.nullable().optional(),
 });
 
 export const promotionScheduledEvent = defineEvent({

@@ -18,6 +18,9 @@ export const promotionStatusChangedSchema = z.object({
   reason: z.string().nullable(),
   version: z.int().min(1),
   changed_at: timestampSchema,
+  /** Who caused the change (null when the governance run's completion did). */
+  actor: z.string().nullable().optional(),
+  rollback: z.boolean().optional(),
 });
 
 export const promotionStatusChangedEvent = defineEvent({

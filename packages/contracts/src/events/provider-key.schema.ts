@@ -8,6 +8,10 @@ export const PROVIDER_KEY_STATES = [
   'retired',
   'revoked',
   'expired',
+  // The posture vocabulary the policy engine publishes (computed against its clock).
+  'rotation_due_soon',
+  'rotation_overdue',
+  'rotating',
 ] as const;
 export const providerKeyStateSchema = z.enum(PROVIDER_KEY_STATES);
 export type ProviderKeyState = z.infer<typeof providerKeyStateSchema>;

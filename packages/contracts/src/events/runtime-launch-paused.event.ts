@@ -8,8 +8,8 @@ export const runtimeLaunchPausedSchema = z.object({
   launch_id: uuidSchema,
   server_id: uuidSchema,
   policy_decision_id: uuidSchema,
-  /** The server status set while held. */
-  status: z.literal('pending-governance'),
+  /** The server status set while held: `pending-evaluation` when a certification gate held it, else `pending-governance`. */
+  status: z.enum(['pending-governance', 'pending-evaluation']),
   evaluation_required: z.boolean(),
   governance_required: z.boolean(),
   /** The `evaluation:*`, `governance:*` and `promotion:*` notes that caused the hold. */
@@ -23,5 +23,5 @@ export const runtimeLaunchPausedEvent = defineEvent({
   schema: runtimeLaunchPausedSchema,
   key: (p) => p.server_id,
   description:
-    'A launch was paused pending governance, evaluation or promotion; the server status is `pending-governance`.',
+    'A launch was paused pending governance, evaluation or promotion; the server status is `pending-governance` or `pending-evaluation`.',
 });

@@ -12,6 +12,8 @@ export const runtimeServerStatusChangedSchema = z.object({
   /** The server row version after the change, so projections drop stale updates. */
   version: z.int().min(1),
   changed_at: timestampSchema,
+  /** The running instance's MCP Streamable HTTP URL, reachable from the gateway; absent or null when not known. */
+  endpoint: z.url().nullable().optional(),
 });
 
 export const runtimeServerStatusChangedEvent = defineEvent({

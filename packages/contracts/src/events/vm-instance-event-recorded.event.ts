@@ -16,6 +16,10 @@ export const vmInstanceEventSchema = z.object({
   fallback_reason: z.string().nullable(),
   details: jsonObjectSchema,
   occurred_at: timestampSchema,
+  /** The instance's lifecycle state after this event (provisioned, attesting, trusted, rejected, running, quarantined, retired). */
+  lifecycle: z.string().min(1).optional(),
+  /** The instance row's version after this event; a projection keeps the highest. */
+  version: z.int().min(1).optional(),
 });
 
 export const vmInstanceEventRecordedEvent = defineEvent({
