@@ -16,6 +16,8 @@ import { UsageMetricEntity } from './metrics/usage-metric.entity';
 import { MetricsModule } from './metrics/metrics.module';
 import { CreateUsageMetrics1763900001000 } from './migrations/1763900001000-create-usage-metrics';
 import { CreateBuildsAndArtifacts1763900002000 } from './migrations/1763900002000-create-builds-and-artifacts';
+import { DropServerBuildState1764700000000 } from './migrations/1764700000000-drop-server-build-state';
+import { BuildRunsIdempotencyKey1764900000000 } from './migrations/1764900000000-build-runs-idempotency-key';
 
 export const buildServiceDefinition = {
   service: 'build-service',
@@ -32,6 +34,8 @@ export const buildServiceDefinition = {
     ...serverProjectionMigrations,
     CreateUsageMetrics1763900001000,
     CreateBuildsAndArtifacts1763900002000,
+    DropServerBuildState1764700000000,
+    BuildRunsIdempotencyKey1764900000000,
   ],
 };
 

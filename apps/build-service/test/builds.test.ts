@@ -52,6 +52,7 @@ beforeAll(async () => {
     REGISTRY_INSECURE: 'true',
     REGISTRY_ARCH_TARGETS: 'linux/amd64,linux/arm64',
     BUILD_WORKDIR: workdir,
+    BUILD_ALLOW_LOCAL_SOURCES: 'true',
     REGISTRY_PUSH_BACKOFF_MS: '50',
     LOG_LEVEL: 'error',
     // Passed to the engine as cache-from; an image that does not exist yet must not break a build.
@@ -91,6 +92,7 @@ describe('a git-driven multi-arch build', () => {
   let run: BuildRun;
   let artifact: ArtifactRun;
   let revision: string;
+  let secondId: string;
 
   beforeAll(async () => {
     revision = repo.commit(`multi-arch ${randomUUID()}\n`);
@@ -236,37 +238,72 @@ describe('a git-driven multi-arch build', () => {
     }
   });
 
-  it('when a later build drops arm64 from the targets, then the arm64 manifest is pruned', async () => {
+  it('when a later revision drops arm64, then the older tag keeps its arm64 manifest (prune never deletes history)', async () => {
     const rev2 = repo.commit(`amd64 only ${randomUUID()}\n`);
     const second = await build(server.id, { platforms: ['linux/amd64'] });
     expect(second.status).toBe('succeeded');
+    secondId = second.id;
     const repository = `happy/${server.name.toLowerCase()}`;
     await expect(readManifest(e.openRegistry, repository, `${revision}-linux-arm64`)).resolves.toMatchObject({
-      status: 404,
+      status: 200,
     });
+    // The older tag's index still resolves whole: both of its per-platform manifests are there.
+    const older = await readManifest(e.openRegistry, repository, revision);
+    expect(older.json.manifests?.map((m) => m.platform.architecture).sort()).toEqual(['amd64', 'arm64']);
     await expect(readManifest(e.openRegistry, repository, `${rev2}-linux-amd64`)).resolves.toMatchObject({
       status: 200,
     });
     const single = await readManifest(e.openRegistry, repository, rev2);
     expect(single.digest).toBe(second.manifest_digest);
     const events = (await metricsOf(server.id)).filter((m) => m.build_id === second.id).map((m) => m.event);
+    expect(events).not.toContain('manifest_prune_started');
+    expect(events).not.toContain('manifest_prune_failed');
+  });
+
+  it('when the same revision is published again without arm64, then only that tag’s arm64 manifest is pruned', async () => {
+    const rev3 = repo.commit(`rebuilt ${randomUUID()}\n`);
+    const both = await build(server.id, { platforms: ['linux/amd64', 'linux/arm64'] });
+    expect(both.status).toBe('succeeded');
+    const amd64Only = await build(server.id, { platforms: ['linux/amd64'] });
+    expect(amd64Only.status).toBe('succeeded');
+    const repository = `happy/${server.name.toLowerCase()}`;
+    await expect(readManifest(e.openRegistry, repository, `${rev3}-linux-arm64`)).resolves.toMatchObject({
+      status: 404,
+    });
+    await expect(readManifest(e.openRegistry, repository, `${rev3}-linux-amd64`)).resolves.toMatchObject({
+      status: 200,
+    });
+    await expect(readManifest(e.openRegistry, repository, `${revision}-linux-arm64`)).resolves.toMatchObject({
+      status: 200,
+    });
+    const metrics = await metricsOf(server.id);
+    const events = metrics.filter((m) => m.build_id === amd64Only.id).map((m) => m.event);
     expect(events).toEqual(expect.arrayContaining(['manifest_prune_started', 'manifest_prune_succeeded']));
     expect(events).not.toContain('manifest_prune_failed');
-    const started = (await metricsOf(server.id)).find(
-      (m) => m.build_id === second.id && m.event === 'manifest_prune_started',
-    );
+    const started = metrics.find((m) => m.build_id === amd64Only.id && m.event === 'manifest_prune_started');
     expect(started?.details).toMatchObject({ architectures: ['linux/arm64'], platform: 'linux/arm64' });
+  });
 
+  it('when the ledger is paged, then the newest run comes first', async () => {
+    const all = await call<{ items: ArtifactRun[] }>(
+      h.url,
+      'GET',
+      `/api/servers/${server.id}/artifacts?limit=10`,
+    );
+    const ids = all.body.items.map((a) => a.build_id);
+    expect(ids).toHaveLength(4);
+    expect(ids[3]).toBe(run.id);
+    expect(ids[2]).toBe(secondId);
     const page1 = await call<{ items: ArtifactRun[]; next_cursor: string | null }>(
       h.url,
       'GET',
-      `/api/servers/${server.id}/artifacts?limit=1`,
+      `/api/servers/${server.id}/artifacts?limit=3`,
     );
-    expect(page1.body.items.map((a) => a.build_id)).toEqual([second.id]);
+    expect(page1.body.items.map((a) => a.build_id)).toEqual(ids.slice(0, 3));
     const page2 = await call<{ items: ArtifactRun[]; next_cursor: string | null }>(
       h.url,
       'GET',
-      `/api/servers/${server.id}/artifacts?limit=1&cursor=${page1.body.next_cursor}`,
+      `/api/servers/${server.id}/artifacts?limit=3&cursor=${page1.body.next_cursor}`,
     );
     expect(page2.body.items.map((a) => a.build_id)).toEqual([run.id]);
     expect(page2.body.next_cursor).toBeNull();

@@ -26,7 +26,10 @@ function startChild(env: Record<string, string>): Promise<{ proc: ChildProcess; 
   return new Promise((resolvePromise, reject) => {
     const proc = spawn(
       process.execPath,
-      [resolve(__dirname, 'support/run-from-source.js'), resolve(__dirname, 'support/service-child.ts')],
+      [
+        resolve(__dirname, '../../../scripts/run-from-source.js'),
+        resolve(__dirname, 'support/service-child.ts'),
+      ],
       { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     children.push(proc);
@@ -62,6 +65,7 @@ beforeAll(async () => {
     REGISTRY_URL: `${proxy.address}/crash`,
     REGISTRY_INSECURE: 'true',
     BUILD_WORKDIR: join(dir, 'work'),
+    BUILD_ALLOW_LOCAL_SOURCES: 'true',
     BUILD_STALE_AFTER_SECONDS: '3600',
   });
   repo = createGitRepo(e.root);

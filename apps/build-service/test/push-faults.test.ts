@@ -63,6 +63,7 @@ beforeAll(async () => {
       REGISTRY_PUSH_BACKOFF_MS: '20',
       REGISTRY_PUSH_TIMEOUT_SECONDS: '8',
       BUILD_WORKDIR: join(dir, 'work'),
+      BUILD_ALLOW_LOCAL_SOURCES: 'true',
       REGISTRY_AUTH_DOCKERCONFIG: configPath,
       REGISTRY_AUTH_REFRESH_COMMAND: refresher,
       K8S_REGISTRY_SECRET_NAME: 'mcp-registry-pull',
@@ -111,11 +112,11 @@ async function policyStatus(id: string): Promise<string> {
   return ((await res.json()) as Server).status;
 }
 
-async function serverStatus(id: string): Promise<{ status: string; status_reason: string | null }> {
-  const rows = await h.serviceDb.query<{ status: string; status_reason: string | null }[]>(
-    'SELECT status, status_reason FROM servers WHERE id = $1',
-    [id],
-  );
+/** The build-service's projection of the server, written only from the policy engine's server events. */
+async function serverStatus(id: string): Promise<{ status: string }> {
+  const rows = await h.serviceDb.query<{ status: string }[]>('SELECT status FROM servers WHERE id = $1', [
+    id,
+  ]);
   return rows[0];
 }
 
@@ -190,7 +191,6 @@ describe('transient registry faults', () => {
     expect(failed.error).toMatch(/503/);
     // This service's projection says `error` with the reason at once; the policy engine (the server's owner)
     // follows build.failed, and its republished server.updated keeps it `error`.
-    await expect(serverStatus(server.id)).resolves.toMatchObject({ status_reason: failed.error });
     await waitFor(async () => (await serverStatus(server.id)).status === 'error', {
       timeoutMs: 15_000,
       what: 'the projected server status error',
@@ -233,7 +233,6 @@ describe('transient registry faults', () => {
       timeoutMs: 15_000,
       what: 'the projected server status built',
     });
-    await expect(serverStatus(server.id)).resolves.toMatchObject({ status_reason: null });
   });
 });
 

@@ -54,6 +54,7 @@ beforeAll(async () => {
     REGISTRY_INSECURE: 'true',
     REGISTRY_ARCH_TARGETS: 'linux/amd64,linux/arm64',
     BUILD_WORKDIR: join(dir, 'work'),
+    BUILD_ALLOW_LOCAL_SOURCES: 'true',
   });
   gateway = await createServiceApp(
     GatewayModule.forRoot({

@@ -1,13 +1,11 @@
 // /api/artifacts/:id and /api/servers/:id/artifacts: the artifact ledger.
-import { Controller, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
+import { Controller, Get, Param, Query } from '@nestjs/common';
 import { cursorQuerySchema, limitQuerySchema } from '@mcp-host/contracts';
-import { ApiException, ZodValidationPipe } from '@mcp-host/platform';
+import { UuidParamPipe, ZodValidationPipe } from '@mcp-host/platform';
 import { z } from 'zod';
 import { ArtifactService } from './artifact.service';
 
-const uuid = new ParseUUIDPipe({
-  exceptionFactory: () => new ApiException(400, 'INVALID_ID', 'The id must be a UUID.'),
-});
+const uuid = new UuidParamPipe('artifact');
 const pageQuery = z.object({ limit: limitQuerySchema, cursor: cursorQuerySchema });
 
 @Controller('api')

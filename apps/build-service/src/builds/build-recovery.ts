@@ -8,10 +8,10 @@ import { InjectConfig, InjectLogger, OutboxService } from '@mcp-host/platform';
 import type { BuildConfig } from '../config/build-config';
 import { registryTargetOf } from '../registry/registry-target';
 import { RegistryTelemetryService } from '../telemetry/registry-telemetry.service';
-import { recordFailure } from './build-runner';
+import type { Stage } from './build-job';
+import { recordFailure } from './outcome-recorder';
 import { BuildRepository } from './build.repository';
 
-type Stage = Parameters<typeof recordFailure>[5]['stage'];
 const STAGES = new Set<string>(['clone', 'build', 'tag', 'push', 'manifest', 'auth']);
 
 @Injectable()
@@ -60,7 +60,6 @@ export class BuildRecovery implements OnApplicationBootstrap, OnApplicationShutd
         await recordFailure(
           m,
           this.outbox,
-          this.builds,
           this.telemetry,
           {
             server_id: b.server_id,

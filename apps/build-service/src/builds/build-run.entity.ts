@@ -19,6 +19,7 @@ export class BuildRunEntity {
   @Column('text', { nullable: true }) error_kind!: string | null;
   @Column('text', { nullable: true }) error!: string | null;
   @Column('text', { nullable: true }) requested_by!: string | null;
+  @Column('text', { nullable: true }) idempotency_key!: string | null;
   /** The last progress line number committed, so a recovering replica continues the sequence. */
   @Column('integer') log_sequence!: number;
   @Column('timestamptz') started_at!: Date;

@@ -1,19 +1,25 @@
-// /api/servers/:id/builds and /api/builds/:id: start a build (202), list a server's builds, fetch one.
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+// /api/servers/:id/builds and /api/builds/:id: start a build (202; `Idempotency-Key` honoured, the caller recorded
+// as `requested_by`), list a server's builds, fetch one.
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
   cursorQuerySchema,
   limitQuerySchema,
   startBuildBodySchema,
+  text,
   type StartBuildBody,
 } from '@mcp-host/contracts';
-import { ApiException, ZodValidationPipe } from '@mcp-host/platform';
+import { UuidParamPipe, ZodValidationPipe } from '@mcp-host/platform';
 import { z } from 'zod';
 import { BuildService } from './build.service';
 
-const uuid = new ParseUUIDPipe({
-  exceptionFactory: () => new ApiException(400, 'INVALID_ID', 'The id must be a UUID.'),
-});
+const uuid = new UuidParamPipe();
 const pageQuery = z.object({ limit: limitQuerySchema, cursor: cursorQuerySchema });
+/** The identity the gateway forwards (decoded by the kit) and the client's Idempotency-Key. */
+const startHeaders = z.object({
+  'x-mcp-host-subject': text('label').optional(),
+  'idempotency-key': text('label').optional(),
+});
+const headersPipe = new ZodValidationPipe(startHeaders);
 
 @Controller('api')
 export class BuildController {
@@ -24,8 +30,14 @@ export class BuildController {
   start(
     @Param('id', uuid) id: string,
     @Body(new ZodValidationPipe(startBuildBodySchema)) body: StartBuildBody,
+    @Headers('x-mcp-host-subject') subject?: string,
+    @Headers('idempotency-key') idempotencyKey?: string,
   ) {
-    return this.builds.start(id, body);
+    const h = headersPipe.transform({ 'x-mcp-host-subject': subject, 'idempotency-key': idempotencyKey });
+    return this.builds.start(id, body, {
+      requestedBy: h['x-mcp-host-subject'] ?? null,
+      idempotencyKey: h['idempotency-key'] ?? null,
+    });
   }
 
   @Get('servers/:id/builds')

@@ -28,6 +28,7 @@ export function toBuildRun(r: BuildRunEntity): BuildRun {
     stage: r.stage,
     error_kind: r.error_kind,
     error: r.error,
+    requested_by: r.requested_by,
     started_at: new Date(r.started_at).toISOString(),
     completed_at: r.completed_at ? new Date(r.completed_at).toISOString() : null,
   };
@@ -48,6 +49,8 @@ export interface NewBuildRun {
   dockerfile_path: string;
   registry_image: string | null;
   requested_by: string | null;
+  /** The client's Idempotency-Key, unique per server. */
+  idempotency_key: string | null;
 }
 
 @Injectable()
@@ -57,8 +60,8 @@ export class BuildRepository {
   async insert(m: EntityManager, b: NewBuildRun): Promise<BuildRunRow> {
     const rows = await m.query<BuildRunRow[]>(
       `INSERT INTO build_runs (id, server_id, status, platforms, source_kind, source_repository, source_branch,
-         source_revision, dockerfile_path, registry_image, requested_by, stage)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) RETURNING ${COLUMNS}`,
+         source_revision, dockerfile_path, registry_image, requested_by, stage, idempotency_key)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13) RETURNING ${COLUMNS}`,
       [
         b.id,
         b.server_id,
@@ -72,7 +75,20 @@ export class BuildRepository {
         b.registry_image,
         b.requested_by,
         b.stage ?? null,
+        b.idempotency_key,
       ],
+    );
+    return rows[0];
+  }
+
+  async findByIdempotencyKey(
+    m: EntityManager,
+    serverId: string,
+    key: string,
+  ): Promise<BuildRunRow | undefined> {
+    const rows = await m.query<BuildRunRow[]>(
+      `SELECT ${COLUMNS} FROM build_runs WHERE server_id = $1 AND idempotency_key = $2`,
+      [serverId, key],
     );
     return rows[0];
   }
@@ -112,6 +128,15 @@ export class BuildRepository {
     await this.dataSource.query(
       `UPDATE build_runs SET source_revision = COALESCE($2, source_revision), registry_image = $3 WHERE id = $1`,
       [id, revision, registryImage],
+    );
+  }
+
+  /** A queued run taking its slot: `running` in its build stage. */
+  async markRunning(m: EntityManager, id: string): Promise<void> {
+    await m.query(
+      `UPDATE build_runs SET status = 'running', stage = 'build', heartbeat_at = now()
+       WHERE id = $1 AND status = 'queued'`,
+      [id],
     );
   }
 
@@ -160,21 +185,5 @@ export class BuildRepository {
        ORDER BY started_at LIMIT 100 FOR UPDATE SKIP LOCKED`,
       [staleAfterSeconds],
     );
-  }
-
-  /** The build service's view of the server's status: `error` with the reason after a failed build. */
-  async setServerBuildStatus(
-    m: EntityManager,
-    serverId: string,
-    buildId: string,
-    status: string,
-    reason: string | null,
-  ): Promise<void> {
-    await m.query(`UPDATE servers SET status = $3, status_reason = $4, last_build_id = $2 WHERE id = $1`, [
-      serverId,
-      buildId,
-      status,
-      reason,
-    ]);
   }
 }

@@ -1,18 +1,14 @@
-// Accepts a build: checks the server, platforms, engine and source (clone or archive, Dockerfile) up front so bad
-// input is answered at once, records the run with `build.started`, and hands the rest to the runner.
+// Accepts a build: checks the server, platforms, source rules, engine and source (clone or archive, Dockerfile) up
+// front so bad input is answered at once, records the run with `build.started` (with who asked), and hands the rest
+// to the runner, which starts it at once or queues it.
 import { randomUUID } from 'node:crypto';
-import { mkdir, rm, stat } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
-import type { Readable } from 'node:stream';
-import * as tar from 'tar';
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import type { BuildRun, StartBuildBody } from '@mcp-host/contracts';
 import {
   InjectConfig,
   OutboxService,
   ServerProjectionRepository,
+  Transactions,
   decodeKeysetCursor,
   encodeKeysetCursor,
 } from '@mcp-host/platform';
@@ -21,27 +17,67 @@ import { isSupportedPlatform, SUPPORTED_PLATFORMS } from '../config/platforms';
 import { ContainerEngine } from '../engine/container-engine';
 import { errorMessage } from '../engine/push-error';
 import { registryTargetOf } from '../registry/registry-target';
-import { extractArchive } from '../sources/archive-source';
 import { BuildErrorCode, BuildException } from '../sources/build-source.exception';
-import { archiveStream, cloneSource } from '../sources/git-source';
 import { RegistryTelemetryService } from '../telemetry/registry-telemetry.service';
-import { BuildRunner, recordFailure } from './build-runner';
-import { BuildRepository, toBuildRun } from './build.repository';
+import { BuildRunner } from './build-runner';
+import { BuildRepository, toBuildRun, type BuildRunRow } from './build.repository';
+import { ContextPreparer, type PreparedContext } from './context-preparer';
+import { recordFailure } from './outcome-recorder';
+
+function isUniqueViolation(err: unknown): boolean {
+  return (
+    (err as { code?: string } | null)?.code === '23505' ||
+    (err as { driverError?: { code?: string } })?.driverError?.code === '23505'
+  );
+}
 
 @Injectable()
 export class BuildService {
+  /** Starts in progress on this replica, by server and idempotency key. */
+  private readonly inFlight = new Map<string, Promise<BuildRun>>();
+
   constructor(
     @InjectConfig() private readonly config: BuildConfig,
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly tx: Transactions,
     private readonly outbox: OutboxService,
     private readonly servers: ServerProjectionRepository,
     private readonly builds: BuildRepository,
     private readonly engine: ContainerEngine,
     private readonly runner: BuildRunner,
+    private readonly preparer: ContextPreparer,
     private readonly telemetry: RegistryTelemetryService,
   ) {}
 
-  async start(serverId: string, body: StartBuildBody): Promise<BuildRun> {
+  /**
+   * Starts a build. With an idempotency key, a retry (while the first request still clones, or after it answered)
+   * gets the same run instead of starting a second build.
+   */
+  async start(
+    serverId: string,
+    body: StartBuildBody,
+    caller: { requestedBy: string | null; idempotencyKey: string | null },
+  ): Promise<BuildRun> {
+    if (!caller.idempotencyKey) return this.startOnce(serverId, body, caller.requestedBy, null);
+    const key = `${serverId}\n${caller.idempotencyKey}`;
+    const inFlight = this.inFlight.get(key);
+    if (inFlight) return inFlight;
+    const started = (async () => {
+      const earlier = await this.tx.read((m) =>
+        this.builds.findByIdempotencyKey(m, serverId, caller.idempotencyKey!),
+      );
+      if (earlier) return toBuildRun(earlier);
+      return this.startOnce(serverId, body, caller.requestedBy, caller.idempotencyKey);
+    })().finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, started);
+    return started;
+  }
+
+  private async startOnce(
+    serverId: string,
+    body: StartBuildBody,
+    requestedBy: string | null,
+    idempotencyKey: string | null,
+  ): Promise<BuildRun> {
     const server = await this.servers.findById(serverId);
     if (!server) throw new BuildException(BuildErrorCode.SERVER_NOT_FOUND, `No server with id ${serverId}.`);
     const platforms = [...new Set(body.platforms ?? this.config.REGISTRY_ARCH_TARGETS)];
@@ -60,13 +96,16 @@ export class BuildService {
         'Give either a git source (source_repository/source_branch/source_revision) or context_archive, not both.',
       );
     }
-    const repository = archive ? null : (body.source_repository ?? server.source_repository);
-    if (!archive && !repository) {
+    const rawRepository = archive ? null : (body.source_repository ?? server.source_repository);
+    if (!archive && !rawRepository) {
       throw new BuildException(
         BuildErrorCode.NO_BUILD_SOURCE,
         'The server has no source repository; give source_repository or upload a context_archive.',
       );
     }
+    // The source rules first: a refused source never reaches git, and no credential in it is ever kept.
+    const checked = rawRepository ? await this.preparer.checkRepository(rawRepository) : null;
+    const repository = checked?.url ?? null;
     const branch = archive ? null : (body.source_branch ?? server.source_branch ?? 'main');
     const dockerfile = body.dockerfile_path ?? server.dockerfile_path ?? 'Dockerfile';
     const target = registryTargetOf(this.config.REGISTRY_URL, server.name);
@@ -82,45 +121,23 @@ export class BuildService {
         return err;
       },
     );
-    const scratchDir = join(this.config.BUILD_WORKDIR, buildId);
-    const contextDir = join(scratchDir, 'context');
-    let revision: string | null = null;
-    let found = false;
+    let prepared: PreparedContext | null = null;
     let sourceError: Error | null = null;
     try {
-      await mkdir(scratchDir, { recursive: true });
-      if (archive) {
-        await extractArchive(Buffer.from(body.context_archive!, 'base64'), contextDir);
-        const rel = relative(contextDir, resolve(contextDir, dockerfile));
-        found =
-          !rel.startsWith('..') &&
-          (await stat(join(contextDir, rel)).then(
-            (s) => s.isFile(),
-            () => false,
-          ));
-      } else {
-        const source = await cloneSource(
-          {
-            repository: repository!,
-            branch: branch!,
-            revision: body.source_revision,
-            dir: contextDir,
-            dockerfile,
-          },
-          this.config.BUILD_GIT_TIMEOUT_SECONDS,
-          fetching.signal,
-        );
-        revision = source.revision;
-        found = source.dockerfileFound;
-      }
+      prepared = await this.preparer.prepare(
+        buildId,
+        checked
+          ? { kind: 'git', source: checked, branch: branch!, revision: body.source_revision }
+          : { kind: 'archive', archive: Buffer.from(body.context_archive!, 'base64') },
+        dockerfile,
+        fetching.signal,
+      );
     } catch (err) {
       sourceError = err instanceof Error ? err : new Error(String(err));
     }
     const engineError = await engineReady;
-    if (engineError !== null || sourceError !== null || !found) {
-      await rm(scratchDir, { recursive: true, force: true });
-    }
     if (engineError !== null) {
+      if (prepared) await this.preparer.remove(prepared.scratchDir);
       await this.failAtOnce(serverId, buildId, {
         platforms,
         archive,
@@ -131,66 +148,80 @@ export class BuildService {
         endpoint: target.endpoint,
         scopes: target.scopes,
         reason: errorMessage(engineError),
+        requestedBy,
       });
     }
-    if (sourceError !== null) throw sourceError;
-    if (!found) {
-      throw new BuildException(
-        BuildErrorCode.DOCKERFILE_NOT_FOUND,
-        `No Dockerfile at ${dockerfile} in the ${archive ? 'uploaded context' : `repository ${repository} (${branch})`}.`,
-        { dockerfile_path: dockerfile },
-      );
-    }
+    if (sourceError !== null || !prepared)
+      throw sourceError ?? new Error('the build context was not prepared');
+    const context = prepared;
 
+    const revision = context.revision;
     const tag = revision ?? `b-${buildId.replace(/-/g, '').slice(0, 12)}`;
-    const row = await this.dataSource.transaction(async (m) => {
-      const r = await this.builds.insert(m, {
-        id: buildId,
-        server_id: serverId,
-        // The runner takes it at once: the run starts in its build stage, with no second write to say so.
-        status: 'running',
-        stage: 'build',
-        platforms,
-        source_kind: archive ? 'archive' : 'git',
-        source_repository: repository,
-        source_branch: branch,
-        source_revision: revision,
-        dockerfile_path: dockerfile,
-        registry_image: `${target.image}:${tag}`,
-        requested_by: null,
+    const reserved = this.runner.reserve();
+    let row: BuildRunRow;
+    try {
+      row = await this.tx.run(async (m) => {
+        const r = await this.builds.insert(m, {
+          id: buildId,
+          server_id: serverId,
+          // A free slot: the runner takes it at once, in its build stage, with no second write to say so.
+          status: reserved ? 'running' : 'queued',
+          stage: reserved ? 'build' : null,
+          platforms,
+          source_kind: archive ? 'archive' : 'git',
+          source_repository: repository,
+          source_branch: branch,
+          source_revision: revision,
+          dockerfile_path: dockerfile,
+          registry_image: `${target.image}:${tag}`,
+          requested_by: requestedBy,
+          idempotency_key: idempotencyKey,
+        });
+        await this.outbox.publish(m, 'build.started', {
+          build_id: buildId,
+          server_id: serverId,
+          source_repository: repository,
+          source_branch: branch,
+          dockerfile_path: dockerfile,
+          platforms,
+          requested_by: requestedBy,
+          started_at: new Date(r.started_at).toISOString(),
+        });
+        return r;
       });
-      await this.outbox.publish(m, 'build.started', {
-        build_id: buildId,
-        server_id: serverId,
-        source_repository: repository,
-        source_branch: branch,
-        dockerfile_path: dockerfile,
+    } catch (err) {
+      if (reserved) this.runner.release();
+      await this.preparer.remove(context.scratchDir);
+      // Another replica recorded the same idempotency key first: its run is the answer.
+      if (idempotencyKey && isUniqueViolation(err)) {
+        const earlier = await this.tx.read((m) =>
+          this.builds.findByIdempotencyKey(m, serverId, idempotencyKey),
+        );
+        if (earlier) return toBuildRun(earlier);
+      }
+      throw err;
+    }
+    this.runner.start(
+      {
+        buildId,
+        serverId,
+        serverName: server.name,
+        sourceKind: archive ? 'archive' : 'git',
+        sourceRepository: repository,
+        sourceBranch: branch,
+        sourceRevision: revision,
+        context: context.context,
+        scratchDir: context.scratchDir,
+        dockerfile,
+        buildArgs: body.build_args ?? {},
         platforms,
-        requested_by: null,
-        started_at: new Date(r.started_at).toISOString(),
-      });
-      return r;
-    });
-    this.runner.start({
-      buildId,
-      serverId,
-      serverName: server.name,
-      sourceKind: archive ? 'archive' : 'git',
-      sourceRepository: repository,
-      sourceBranch: branch,
-      sourceRevision: revision,
-      context: archive
-        ? () => tar.c({ cwd: contextDir, portable: true }, ['.']) as unknown as Readable
-        : () => archiveStream(contextDir, revision!),
-      scratchDir,
-      dockerfile,
-      buildArgs: body.build_args ?? {},
-      platforms,
-      noCache: body.no_cache ?? false,
-      target,
-      tag,
-      startedAt: new Date(row.started_at),
-    });
+        noCache: body.no_cache ?? false,
+        target,
+        tag,
+        startedAt: new Date(row.started_at),
+      },
+      reserved,
+    );
     return toBuildRun(row);
   }
 
@@ -208,10 +239,11 @@ export class BuildService {
       endpoint: string;
       scopes: string[];
       reason: string;
+      requestedBy: string | null;
     },
   ): Promise<never> {
     const message = `No container engine is reachable at DOCKER_HOST=${this.config.DOCKER_HOST}: ${f.reason}`;
-    await this.dataSource.transaction(async (m) => {
+    await this.tx.run(async (m) => {
       const r = await this.builds.insert(m, {
         id: buildId,
         server_id: serverId,
@@ -223,7 +255,8 @@ export class BuildService {
         source_revision: null,
         dockerfile_path: f.dockerfile,
         registry_image: null,
-        requested_by: null,
+        requested_by: f.requestedBy,
+        idempotency_key: null,
       });
       await this.outbox.publish(m, 'build.started', {
         build_id: buildId,
@@ -232,7 +265,7 @@ export class BuildService {
         source_branch: f.branch,
         dockerfile_path: f.dockerfile,
         platforms: f.platforms,
-        requested_by: null,
+        requested_by: f.requestedBy,
         started_at: new Date(r.started_at).toISOString(),
       });
       await this.builds.markFailed(m, buildId, {
@@ -243,7 +276,6 @@ export class BuildService {
       await recordFailure(
         m,
         this.outbox,
-        this.builds,
         this.telemetry,
         {
           server_id: serverId,

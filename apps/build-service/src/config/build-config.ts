@@ -13,6 +13,14 @@ const optionalText = () =>
     .optional()
     .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
+/** Under the standalone host's data dir when it is known, else a per-user directory under the OS temp dir. */
+function defaultWorkDir(): string {
+  const dataDir = process.env.MCP_HOST_DATA_DIR?.trim();
+  if (dataDir) return join(dataDir, 'builds');
+  const uid = typeof process.getuid === 'function' ? process.getuid() : 'user';
+  return join(tmpdir(), `mcp-host-builds-${uid}`);
+}
+
 export const buildConfigShape = {
   REGISTRY_URL: z
     .string()
@@ -73,8 +81,28 @@ export const buildConfigShape = {
   KUBECONFIG: optionalText().describe('Kubeconfig for the pull-secret patch; in-cluster auth when unset.'),
   BUILD_WORKDIR: z
     .string()
-    .default(join(tmpdir(), 'mcp-host-builds'))
-    .describe('Scratch directory for cloned repositories and extracted contexts.'),
+    .default(defaultWorkDir())
+    .describe(
+      'Scratch directory (mode 0700) for cloned repositories and extracted contexts; default <MCP_HOST_DATA_DIR>/builds, else mcp-host-builds-<uid> under the OS temp dir.',
+    ),
+  BUILD_ALLOW_LOCAL_SOURCES: envBoolean(false).describe(
+    'Allow file:// URLs and local paths as source_repository (tests and the standalone demo).',
+  ),
+  BUILD_ALLOW_PRIVATE_SOURCES: envBoolean(false).describe(
+    'Allow source hosts on loopback, link-local, private or other internal addresses.',
+  ),
+  BUILD_GIT_CREDENTIALS_FILE: optionalText().describe(
+    'git-credential-store file (https://user:token@host per line) git takes credentials from; credentials in a source URL are never used.',
+  ),
+  BUILD_CONTEXT_MAX_BYTES: envInt(512 * 1024 * 1024, 1, 2 ** 31 - 1).describe(
+    'Largest decompressed size of an uploaded build context (413 CONTEXT_TOO_LARGE past it).',
+  ),
+  BUILD_CONTEXT_MAX_ENTRIES: envInt(100_000, 1, 10_000_000).describe(
+    'Most entries in an uploaded build context (413 CONTEXT_TOO_LARGE past it).',
+  ),
+  BUILD_MAX_CONCURRENT: envInt(4, 1, 256).describe(
+    'Builds this service runs at once; the rest wait as queued.',
+  ),
   BUILD_GIT_TIMEOUT_SECONDS: envInt(120, 1, 3600).describe('Longest a git clone may take.'),
   BUILD_STALE_AFTER_SECONDS: envInt(60, 2, 86400).describe(
     'A running build whose worker has not reported for this long (a killed replica) is failed as interrupted.',

@@ -1,12 +1,10 @@
 // /api/servers/:id/metrics: a server's registry usage metrics with their raw `details`.
-import { Controller, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
+import { Controller, Get, Param, Query } from '@nestjs/common';
 import { metricsQuerySchema, type MetricsQuery } from '@mcp-host/contracts';
-import { ApiException, ZodValidationPipe } from '@mcp-host/platform';
+import { UuidParamPipe, ZodValidationPipe } from '@mcp-host/platform';
 import { UsageMetricService } from './usage-metric.service';
 
-const uuid = new ParseUUIDPipe({
-  exceptionFactory: () => new ApiException(400, 'INVALID_ID', 'The server id must be a UUID.'),
-});
+const uuid = new UuidParamPipe('server');
 
 @Controller('api/servers')
 export class UsageMetricController {

@@ -13,6 +13,9 @@ export enum BuildErrorCode {
   INVALID_ARCHIVE = 'INVALID_ARCHIVE',
   ENGINE_UNAVAILABLE = 'ENGINE_UNAVAILABLE',
   INVALID_CURSOR = 'INVALID_CURSOR',
+  SOURCE_NOT_ALLOWED = 'SOURCE_NOT_ALLOWED',
+  CONTEXT_TOO_LARGE = 'CONTEXT_TOO_LARGE',
+  INVALID_DOCKERFILE_PATH = 'INVALID_DOCKERFILE_PATH',
 }
 
 function statusOf(code: BuildErrorCode): number {
@@ -29,7 +32,11 @@ function statusOf(code: BuildErrorCode): number {
     case BuildErrorCode.NO_BUILD_SOURCE:
     case BuildErrorCode.GIT_SOURCE_UNAVAILABLE:
     case BuildErrorCode.DOCKERFILE_NOT_FOUND:
+    case BuildErrorCode.SOURCE_NOT_ALLOWED:
+    case BuildErrorCode.INVALID_DOCKERFILE_PATH:
       return 422;
+    case BuildErrorCode.CONTEXT_TOO_LARGE:
+      return 413;
     case BuildErrorCode.ENGINE_UNAVAILABLE:
       return 503;
     default: {

@@ -1,44 +1,55 @@
-// Clones a server's git repository at a branch (and optional revision) into a scratch directory.
+// Clones a server's git repository at a branch (and optional revision) into a scratch directory. git runs in its
+// own process group (a timeout kills its helpers too), with only the protocols the source policy allows, no
+// redirects, credentials only from the configured credential file, and https pinned to the addresses checked.
 import { spawn } from 'node:child_process';
 import { PassThrough, type Readable } from 'node:stream';
+import { killGroup, runInGroup } from '../process/process-group';
 import { BuildErrorCode, BuildException } from './build-source.exception';
+import type { CheckedSource } from './source-policy';
 
-function git(
-  args: string[],
-  cwd: string | undefined,
-  timeoutSeconds: number,
-  input?: string,
-  signal?: AbortSignal,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn('git', args, {
-      cwd,
-      env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'true', LC_ALL: 'C' },
-      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-      signal,
-      killSignal: 'SIGKILL',
-    });
-    if (input !== undefined) {
-      child.stdin?.on('error', () => undefined);
-      child.stdin?.end(input);
-    }
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr?.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-4000)));
-    const timer = setTimeout(() => {
-      stderr += `\ngit ${args[0]} timed out after ${timeoutSeconds}s`;
-      child.kill('SIGKILL');
-    }, timeoutSeconds * 1000);
-    child.once('error', (err) => {
-      clearTimeout(timer);
-      resolve({ code: 127, stdout, stderr: err.message });
-    });
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? 1, stdout, stderr });
-    });
-  });
+export interface GitOptions {
+  timeoutSeconds: number;
+  signal?: AbortSignal;
+  /** git-credential-store file with the credentials for private repositories (BUILD_GIT_CREDENTIALS_FILE). */
+  credentialsFile?: string;
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The `-c` settings every git call of a build carries. */
+export function gitConfigArgs(source: CheckedSource, credentialsFile?: string): string[] {
+  const local = source.kind === 'local';
+  const args = [
+    'protocol.allow=never',
+    'protocol.https.allow=always',
+    'protocol.ssh.allow=always',
+    `protocol.file.allow=${local ? 'always' : 'never'}`,
+    'http.followRedirects=false',
+    // Helpers from the system or user config are not consulted: only the configured file is.
+    'credential.helper=',
+    ...(credentialsFile ? [`credential.helper=store --file=${shellQuote(credentialsFile)}`] : []),
+    'core.askPass=',
+  ];
+  if (source.kind === 'https' && source.addresses && source.addresses.length > 0 && source.host) {
+    const addrs = source.addresses.map((a) => (a.includes(':') ? `[${a}]` : a)).join(',');
+    args.push(`http.curloptResolve=${source.host}:${source.port ?? 443}:${addrs}`);
+  }
+  return args.flatMap((c) => ['-c', c]);
+}
+
+function gitEnv(source: CheckedSource): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_ASKPASS: 'true',
+    SSH_ASKPASS: 'true',
+    LC_ALL: 'C',
+    // Takes precedence over protocol.allow: set it, so an inherited value cannot widen it.
+    GIT_ALLOW_PROTOCOL: source.kind === 'local' ? 'https:ssh:file' : 'https:ssh',
+    GIT_PROTOCOL_FROM_USER: '0',
+  };
 }
 
 function reasonOf(stderr: string): string {
@@ -49,18 +60,27 @@ function reasonOf(stderr: string): string {
   return lines.join('\n') || 'git failed without a message';
 }
 
+export type DockerfileLookup =
+  { state: 'found' } | { state: 'missing' } | { state: 'invalid'; reason: string };
+
 /**
  * Clones the branch into `dir` (a bare repository: nothing is checked out, the build context is streamed from it
- * with `git archive`), then resolves the commit to build and looks the Dockerfile up in its tree, both in one
- * `git cat-file --batch-check`. 422 with git's reason when the URL, branch or revision is bad.
+ * with `git archive`), then resolves the commit to build and looks the Dockerfile up in its tree (symlinks inside
+ * the tree followed), both in one `git cat-file --batch-check`. 422 with git's reason when the URL, branch or
+ * revision is bad.
  */
 export async function cloneSource(
-  o: { repository: string; branch: string; revision?: string; dir: string; dockerfile: string },
-  timeoutSeconds: number,
-  signal?: AbortSignal,
-): Promise<{ revision: string; dockerfileFound: boolean }> {
-  const clone = await git(
+  source: CheckedSource,
+  o: { branch: string; revision?: string; dir: string; dockerfile: string },
+  g: GitOptions,
+): Promise<{ revision: string; dockerfile: DockerfileLookup }> {
+  const config = gitConfigArgs(source, g.credentialsFile);
+  const env = gitEnv(source);
+  const timeoutMs = g.timeoutSeconds * 1000;
+  const clone = await runInGroup(
+    'git',
     [
+      ...config,
       'clone',
       '--bare',
       '--quiet',
@@ -68,21 +88,24 @@ export async function cloneSource(
       '--single-branch',
       '--branch',
       o.branch,
-      ...(o.revision || !/^[a-z][a-z0-9+.-]*:\/\//i.test(o.repository) ? [] : ['--depth', '1']),
+      ...(o.revision || source.kind === 'local' ? [] : ['--depth', '1']),
       '--',
-      o.repository,
+      source.url,
       o.dir,
     ],
-    undefined,
-    timeoutSeconds,
-    undefined,
-    signal,
+    { env, timeoutMs, signal: g.signal },
   );
-  if (clone.code !== 0) {
+  if (clone.code !== 0 || clone.killed) {
+    const reason =
+      clone.killed === 'timeout'
+        ? `git clone timed out after ${g.timeoutSeconds}s`
+        : clone.killed === 'aborted'
+          ? 'git clone was stopped'
+          : reasonOf(clone.stderr);
     throw new BuildException(
       BuildErrorCode.GIT_SOURCE_UNAVAILABLE,
-      `Cannot clone ${o.repository} at branch ${o.branch}: ${reasonOf(clone.stderr)}`,
-      { git: reasonOf(clone.stderr), repository: o.repository, branch: o.branch },
+      `Cannot clone ${source.url} at branch ${o.branch}: ${reason}`,
+      { git: reason, repository: source.url, branch: o.branch },
     );
   }
   const wanted = o.revision ? `${o.revision}^{commit}` : 'HEAD^{commit}';
@@ -91,47 +114,81 @@ export async function cloneSource(
   // A revision is one token (a name or a hash): whitespace or a newline would smuggle a second query in.
   const revisionOk = !/\s/.test(wanted);
   const found = revisionOk
-    ? await git(
-        ['cat-file', '--batch-check=%(objectname) %(objecttype)'],
-        o.dir,
-        timeoutSeconds,
-        `${wanted}\n${pathOk ? `${wanted}:${path}` : wanted}\n`,
-        signal,
+    ? await runInGroup(
+        'git',
+        [...config, 'cat-file', '--batch-check=%(objectname) %(objecttype)', '--follow-symlinks'],
+        {
+          cwd: o.dir,
+          env,
+          timeoutMs,
+          signal: g.signal,
+          input: `${wanted}\n${pathOk ? `${wanted}:${path}` : wanted}\n`,
+        },
       )
-    : { code: 1, stdout: '', stderr: `not a valid revision: ${o.revision}` };
+    : { code: 1, stdout: '', stderr: `not a valid revision: ${o.revision}`, killed: undefined };
   const [commitLine = '', fileLine = ''] = found.stdout.split('\n');
   const commit = /^([0-9a-f]{40,64}) commit$/.exec(commitLine.trim());
-  if (found.code !== 0 || !commit) {
+  if (found.code !== 0 || found.killed || !commit) {
     const reason =
-      found.code !== 0 ? reasonOf(found.stderr) : `git cat-file: ${commitLine.trim() || 'no answer'}`;
+      found.code !== 0 || found.killed
+        ? reasonOf(found.stderr)
+        : `git cat-file: ${commitLine.trim() || 'no answer'}`;
     throw new BuildException(
       BuildErrorCode.GIT_SOURCE_UNAVAILABLE,
-      `Revision ${o.revision ?? 'HEAD'} is not on branch ${o.branch} of ${o.repository}: ${reason}`,
+      `Revision ${o.revision ?? 'HEAD'} is not on branch ${o.branch} of ${source.url}: ${reason}`,
       {
         git: reason,
-        repository: o.repository,
+        repository: source.url,
         branch: o.branch,
         revision: o.revision ?? null,
       },
     );
   }
-  return { revision: commit[1], dockerfileFound: pathOk && / blob$/.test(fileLine.trim()) };
+  return {
+    revision: commit[1],
+    dockerfile: pathOk ? dockerfileOf(fileLine.trim()) : invalidPath('leaves the context'),
+  };
+}
+
+function invalidPath(reason: string): DockerfileLookup {
+  return { state: 'invalid', reason };
+}
+
+/** One `--follow-symlinks` answer: a blob is a regular file; a link out of the tree, a loop or a tree is not. */
+function dockerfileOf(line: string): DockerfileLookup {
+  if (/^[0-9a-f]{40,64} blob$/.test(line)) return { state: 'found' };
+  if (/ missing$/.test(line)) return { state: 'missing' };
+  if (line.startsWith('symlink ')) return invalidPath('is a symbolic link leading outside the context');
+  if (line.startsWith('dangling ')) return invalidPath('is a symbolic link to nothing');
+  if (line.startsWith('loop ')) return invalidPath('is a symbolic link loop');
+  if (line.startsWith('notdir ')) return invalidPath('goes through something that is not a directory');
+  if (/ (tree|commit)$/.test(line)) return invalidPath('is not a regular file');
+  return { state: 'missing' };
 }
 
 /**
  * The tree at `revision` as a tar stream (the build context), straight from the object store. A git failure ends
- * the stream with an error the engine call sees (a truncated context); it never goes unhandled.
+ * the stream with an error the engine call sees (a truncated context); it never goes unhandled. A context past
+ * `maxBytes` (BUILD_CONTEXT_MAX_BYTES) ends the same way, naming the cap.
  */
-export function archiveStream(dir: string, revision: string): Readable {
+export function archiveStream(dir: string, revision: string, maxBytes = Number.POSITIVE_INFINITY): Readable {
   const child = spawn('git', ['archive', '--format=tar', revision], {
     cwd: dir,
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   const out = new PassThrough();
   let stderr = '';
   child.stderr.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-2000)));
   child.once('error', (err) => out.destroy(err));
   child.stdout.on('error', (err) => out.destroy(err));
+  let bytes = 0;
+  child.stdout.on('data', (b: Buffer) => {
+    bytes += b.length;
+    if (bytes > maxBytes) {
+      out.destroy(new Error(`the build context is larger than BUILD_CONTEXT_MAX_BYTES (${maxBytes} bytes)`));
+    }
+  });
   child.stdout.pipe(out, { end: false });
   child.once('close', (code) => {
     if (code === 0) out.end();
@@ -139,7 +196,7 @@ export function archiveStream(dir: string, revision: string): Readable {
   });
   // Whoever reads the context stops reading on an engine error; the git process must not outlive it.
   out.once('close', () => {
-    if (child.exitCode === null) child.kill('SIGKILL');
+    if (child.exitCode === null) killGroup(child);
   });
   out.on('error', () => undefined);
   return out;
