@@ -38,6 +38,9 @@ export const gatewayConfigShape = {
   GATEWAY_UPSTREAM_TIMEOUT_MS: envInt(30_000, 100, 3_600_000).describe(
     'Longest wait for an upstream to answer (headers) or to send the next body chunk; beyond it, 504.',
   ),
+  GATEWAY_REQUEST_TIMEOUT_MS: envInt(30_000, 100, 3_600_000).describe(
+    'Longest a request the gateway answers itself (authentication included) may take; beyond it, 503 SERVICE_BUSY with Retry-After. Forwarded requests and streams have their own bounds.',
+  ),
   GATEWAY_TOKEN_CACHE_MS: envInt(5_000, 0, 300_000).describe(
     'How long a verified API token is trusted without asking the database again; a revocation through this gateway takes effect at once, through another replica within this time. 0 turns the cache off.',
   ),
@@ -49,6 +52,12 @@ export const gatewayConfigShape = {
   ),
   SSE_REPLAY_BUFFER_BYTES: envInt(8 * 1024 * 1024, 0).describe(
     'Recent records kept per topic in memory, so a reconnecting client resumes without a Kafka replay reader.',
+  ),
+  SSE_MAX_STREAMS_PER_TOKEN: envInt(20, 1, 100_000).describe(
+    'Open SSE streams one token (or OIDC subject) may hold on this gateway; one more is answered 429 with Retry-After.',
+  ),
+  SSE_MAX_STREAMS: envInt(20_000, 1, 1_000_000).describe(
+    'Open SSE streams this gateway holds in all; one more is answered 429 with Retry-After.',
   ),
   RATE_LIMIT_PER_MINUTE: envInt(6_000, 0).describe(
     'Requests per minute each token (or OIDC subject) may make, refilled continuously; 0 turns rate limiting off.',

@@ -360,7 +360,8 @@ describe('gateway', () => {
       expect(res.headers.get('x-request-id')).toBe('req-identity-1');
       const got = seen.filter((s) => s.url === '/api/servers?limit=5').pop();
       expect(got).toBeDefined();
-      expect(got!.headers['x-mcp-host-subject']).toBe('viewer@example.test');
+      // Identity values travel percent-encoded; the services' kit decodes them.
+      expect(got!.headers['x-mcp-host-subject']).toBe(encodeURIComponent('viewer@example.test'));
       expect(got!.headers['x-mcp-host-role']).toBe('viewer');
       expect(got!.headers['x-mcp-host-token-id']).toBe(viewer.id);
       expect(got!.headers.authorization).toBeUndefined();

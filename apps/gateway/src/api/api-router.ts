@@ -2,10 +2,12 @@
 // One raw Fastify route handles every /api request, so no path can skip authentication and bodies stream untouched.
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { ApiException, InjectConfig, InjectLogger, toApiException } from '@mcp-host/platform';
+import { ApiException, InjectConfig, InjectLogger, UuidParamPipe, toApiException } from '@mcp-host/platform';
 import {
   allowedMethods,
-  createTokenBodySchema,
+  auditListQuerySchema,
+  deadLetterListQuerySchema,
+  redriveDeadLettersBodySchema,
   matchRoute,
   roleSatisfies,
   ROUTES,
@@ -15,15 +17,19 @@ import {
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../gateway.config';
+import { AuditService } from '../audit/audit.service';
+import { DeadLetterService } from '../dead-letters/dead-letter.service';
 import { apiDocs, wantsHtml } from '../docs/api-docs';
 import { RateLimitedException, RateLimiter } from '../limits/rate-limiter.service';
 import { ProxyService } from '../proxy/proxy.service';
 import { StatusService } from '../status/status.service';
 import { StreamHub } from '../streams/stream-hub.service';
 import type { Caller } from '../tokens/token.entity';
+import { parseCreateTokenBody } from '../tokens/token-input';
 import { TokenService } from '../tokens/token.service';
 import { isUnsafePath } from './request-path';
-import { readJsonBody } from './read-json-body';
+import { RequestDeadline } from './request-deadline';
+import { LOCAL_BODY_LIMIT_BYTES, readJsonBody } from './read-json-body';
 import { assertRoutesGuarded } from './route-guard';
 
 /** The routes the gateway answers itself; any other gateway route in ROUTES fails the start. */
@@ -34,8 +40,18 @@ export const LOCAL_HANDLERS = [
   'GET /api/tokens',
   'POST /api/tokens',
   'DELETE /api/tokens/:id',
+  'GET /api/admin/dead-letters',
+  'POST /api/admin/dead-letters/redrive',
+  'GET /api/audit',
 ] as const;
 type LocalHandler = (typeof LOCAL_HANDLERS)[number];
+
+/** What a local route answers; sent by the router unless the request deadline answered first. */
+interface LocalAnswer {
+  status?: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
 
 const METHODS: ('GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS')[] = [
   'GET',
@@ -68,6 +84,8 @@ export class ApiRouter implements OnModuleInit {
     private readonly status: StatusService,
     private readonly streams: StreamHub,
     private readonly limiter: RateLimiter,
+    private readonly deadLetters: DeadLetterService,
+    private readonly audit: AuditService,
     @InjectConfig() private readonly config: GatewayConfig,
     @InjectLogger() private readonly logger: Logger,
   ) {}
@@ -89,19 +107,21 @@ export class ApiRouter implements OnModuleInit {
   }
 
   async handle(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const deadline = new RequestDeadline(this.config.GATEWAY_REQUEST_TIMEOUT_MS);
     try {
-      await this.dispatch(req, reply);
+      await deadline.race(this.dispatch(req, reply, deadline));
     } catch (err) {
       const api = toApiException(err);
-      // ApiExceptions are answers (upstream failures are logged where they happen); anything else is a bug.
-      if (!(err instanceof ApiException)) this.logger.error({ err }, 'request failed');
+      // 4xx and ApiExceptions are answers (upstream failures are logged where they happen); anything else is a bug.
+      if (!(err instanceof ApiException) && api.status >= 500) this.logger.error({ err }, 'request failed');
       if (reply.sent || reply.raw.headersSent) return;
       if (err instanceof RateLimitedException) void reply.header('retry-after', String(err.retryAfterS));
+      if (api.headers) void reply.headers(api.headers);
       await reply.code(api.status).header('content-type', 'application/json').send(api.toBody());
     }
   }
 
-  private async dispatch(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  private async dispatch(req: FastifyRequest, reply: FastifyReply, deadline: RequestDeadline): Promise<void> {
     const url = req.raw.url ?? req.url;
     if (isUnsafePath(url)) {
       throw new ApiException(
@@ -133,9 +153,30 @@ export class ApiRouter implements OnModuleInit {
         `${route.method} ${route.path} needs the ${route.role} role; this token has ${caller.role}.`,
       );
     }
-    if (route.stream) return this.streams.serve(route, params, req, reply);
-    if (route.service === 'gateway') return this.local(route, params, caller, req, reply);
+    if (route.stream) {
+      deadline.disarm();
+      return this.streams.serve(route, params, req, reply, caller);
+    }
     const declared = Number(req.headers['content-length'] ?? 0);
+    if (route.service === 'gateway') {
+      // The gateway's own bodies are small: a larger declared length is refused before any of it is read.
+      if (declared > LOCAL_BODY_LIMIT_BYTES) {
+        discardBody(req, reply, declared, LOCAL_BODY_LIMIT_BYTES);
+        throw new ApiException(
+          413,
+          'PAYLOAD_TOO_LARGE',
+          `The body may not exceed ${LOCAL_BODY_LIMIT_BYTES} bytes on ${route.path}.`,
+        );
+      }
+      const answer = await this.local(route, params, caller, req);
+      // The deadline may have answered 503 meanwhile.
+      if (reply.sent || reply.raw.headersSent) return;
+      if (answer.headers) void reply.headers(answer.headers);
+      await reply.code(answer.status ?? 200).send(answer.body);
+      return;
+    }
+    // Forwarding has its own bounds (GATEWAY_UPSTREAM_TIMEOUT_MS per answer and per body chunk).
+    deadline.disarm();
     if (declared > this.config.HTTP_BODY_LIMIT_BYTES) {
       discardBody(req, reply, declared, this.config.HTTP_BODY_LIMIT_BYTES);
       throw new ApiException(
@@ -156,8 +197,7 @@ export class ApiRouter implements OnModuleInit {
     params: Record<string, string>,
     caller: Caller,
     req: FastifyRequest,
-    reply: FastifyReply,
-  ): Promise<void> {
+  ): Promise<LocalAnswer> {
     const key = `${route.method} ${route.path}` as LocalHandler;
     switch (key) {
       case 'GET /api/docs': {
@@ -166,40 +206,37 @@ export class ApiRouter implements OnModuleInit {
           req.headers.accept,
           (req.query as Record<string, unknown> | undefined)?.format,
         );
-        await reply
-          .header('content-type', html ? 'text/html; charset=utf-8' : 'application/json; charset=utf-8')
-          .header('vary', 'accept')
-          .send(html ? docs.html : docs.json);
-        return;
+        return {
+          headers: {
+            'content-type': html ? 'text/html; charset=utf-8' : 'application/json; charset=utf-8',
+            vary: 'accept',
+          },
+          body: html ? docs.html : docs.json,
+        };
       }
       case 'GET /api/status':
-        await reply.send(await this.status.report());
-        return;
+        return { body: await this.status.report() };
       case 'GET /api/tokens/me':
-        await reply.send({
-          id: caller.tokenId,
-          name: caller.name,
-          subject: caller.subject,
-          role: caller.role,
-        });
-        return;
+        return { body: this.tokens.self(caller) };
       case 'GET /api/tokens':
-        await reply.send(await this.tokens.list(tokenListQuerySchema.parse(req.query ?? {})));
-        return;
+        return { body: await this.tokens.list(tokenListQuerySchema.parse(req.query ?? {})) };
       case 'POST /api/tokens': {
-        const body = createTokenBodySchema.parse(await readJsonBody(req, 64 * 1024));
-        await reply.code(201).send(await this.tokens.create(body, caller));
-        return;
+        const body = parseCreateTokenBody(await readJsonBody(req, LOCAL_BODY_LIMIT_BYTES));
+        return { status: 201, body: await this.tokens.create(body, caller) };
       }
       case 'DELETE /api/tokens/:id': {
-        const id = params.id ?? '';
-        if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) {
-          throw new ApiException(400, 'INVALID_ID', 'The token id must be a UUID.');
-        }
+        const id = new UuidParamPipe('token').transform(params.id);
         await this.tokens.revoke(id, caller);
-        await reply.code(204).send();
-        return;
+        return { status: 204 };
       }
+      case 'GET /api/admin/dead-letters':
+        return { body: await this.deadLetters.list(deadLetterListQuerySchema.parse(req.query ?? {})) };
+      case 'POST /api/admin/dead-letters/redrive': {
+        const body = redriveDeadLettersBodySchema.parse(await readJsonBody(req, LOCAL_BODY_LIMIT_BYTES));
+        return { body: await this.deadLetters.redrive(body) };
+      }
+      case 'GET /api/audit':
+        return { body: await this.audit.list(auditListQuerySchema.parse(req.query ?? {})) };
       default: {
         // assertRoutesGuarded refuses to start when ROUTES declares a gateway route without a handler here.
         const never: never = key;

@@ -2,6 +2,9 @@
 import { ApiException } from '@mcp-host/platform';
 import type { FastifyRequest } from 'fastify';
 
+/** Largest body of a route the gateway answers itself (token creation, dead-letter redrive). */
+export const LOCAL_BODY_LIMIT_BYTES = 64 * 1024;
+
 export async function readJsonBody(req: FastifyRequest, limit: number): Promise<unknown> {
   const type = String(req.headers['content-type'] ?? '');
   if (!/^application\/(.+\+)?json\b/i.test(type)) {

@@ -69,6 +69,8 @@ export class OidcVerifier {
       subject,
       role,
       name: typeof payload.name === 'string' ? payload.name : subject,
+      apiToken: false,
+      ...(typeof payload.exp === 'number' ? { expiresAt: payload.exp * 1000 } : {}),
     };
   }
 

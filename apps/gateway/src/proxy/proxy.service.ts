@@ -2,6 +2,7 @@
 import { Injectable } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
 import { Transform } from 'node:stream';
+import { IDENTITY_HEADER, IDENTITY_HEADERS, encodeIdentityValue } from '@mcp-host/contracts';
 import { ApiException, InjectConfig, InjectLogger, outgoingTraceparent } from '@mcp-host/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
@@ -12,8 +13,7 @@ import { endToEndHeaders } from './hop-headers';
 import { upstreamErrorToApi } from './upstream-error';
 import { UpstreamPools, type UpstreamName } from './upstream-pools';
 
-/** Identity headers only the gateway may set; a client's copies are dropped. */
-export const IDENTITY_HEADERS = ['x-mcp-host-subject', 'x-mcp-host-role', 'x-mcp-host-token-id'] as const;
+/** Identity headers only the gateway may set (a client's copies are dropped), and what else the gateway sets itself. */
 const DROPPED_REQUEST_HEADERS = new Set<string>([
   ...IDENTITY_HEADERS,
   'host',
@@ -68,9 +68,11 @@ export class ProxyService {
     caller: Caller,
   ): Promise<ProxyResult> {
     const headers = endToEndHeaders(req.headers, DROPPED_REQUEST_HEADERS);
-    headers['x-mcp-host-subject'] = caller.subject;
-    headers['x-mcp-host-role'] = caller.role;
-    headers['x-mcp-host-token-id'] = caller.tokenId;
+    // Header values are Latin-1 on the wire: the subject (any Unicode) and token id travel percent-encoded, and the
+    // kit decodes them before a service's controller reads them.
+    headers[IDENTITY_HEADER.subject] = encodeIdentityValue(caller.subject);
+    headers[IDENTITY_HEADER.role] = caller.role;
+    headers[IDENTITY_HEADER.tokenId] = encodeIdentityValue(caller.tokenId);
     headers['x-request-id'] = req.id;
     headers['traceparent'] = outgoingTraceparent();
     headers['x-forwarded-for'] = req.ip;

@@ -6,7 +6,7 @@ import { sseFrame, type FeedEntry, type FeedSubscriber, type Positions, type Top
 
 export const HEARTBEAT_FRAME = Buffer.from(': heartbeat\n\n', 'utf8');
 
-export type StreamEndReason = 'client_closed' | 'overflow' | 'shutdown' | 'feed_ended';
+export type StreamEndReason = 'client_closed' | 'overflow' | 'shutdown' | 'feed_ended' | 'unauthorized';
 
 export interface SseStreamOptions {
   res: ServerResponse;
@@ -163,6 +163,18 @@ export class SseStream implements FeedSubscriber {
   feedEnded(): void {
     this.feed = undefined;
     this.end('feed_ended');
+  }
+
+  /**
+   * Ends the stream because its credential is no longer valid: a last `unauthorized` event (its id is the resume
+   * position, for a client that comes back with a valid token), then the end.
+   */
+  endUnauthorized(message: string): void {
+    if (this.ended) return;
+    const cursor = this.currentCursor();
+    const data = JSON.stringify({ code: 'UNAUTHENTICATED', message, cursor });
+    this.o.res.end(Buffer.from(`id: ${cursor}\nevent: unauthorized\ndata: ${data}\n\n`, 'utf8'));
+    this.finish('unauthorized');
   }
 
   /** Ends the stream cleanly (the client reconnects with its Last-Event-ID). */

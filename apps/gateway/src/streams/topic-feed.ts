@@ -1,7 +1,7 @@
 // One Kafka reader of a topic fanned out in memory to many SSE streams, with a bounded buffer of its recent records so a
 // stream can attach at any position the buffer still covers and continue with no gap and no duplicate.
 import { fromKafkaHeaders } from '@mcp-host/contracts';
-import { TopicReader, type KafkaConnection, type TopicPositions, type TopicRecord } from '@mcp-host/platform';
+import type { TopicPositions, TopicRecord } from '@mcp-host/platform';
 import { encodeCursor } from './stream-cursor';
 
 /** One record as every stream sees it; the frame is built once and written to every synced stream. */
@@ -39,13 +39,25 @@ export interface FeedSubscriber {
 
 export type Positions = Map<number, bigint>;
 
+/** Where a feed's records come from: the kit's TopicReader for a tail, a subscription of the replay reader. */
+export interface FeedSource {
+  /** Where the source started on each partition. */
+  readonly start: Readonly<TopicPositions>;
+  pause(): void;
+  resume(): void;
+  close(): Promise<void>;
+}
+
+export type OpenFeedSource = (
+  onRecords: (partition: number, records: TopicRecord[]) => void,
+  onFatal: (err: Error) => void,
+) => Promise<FeedSource>;
+
 export interface TopicFeedOptions {
   kind: 'tail' | 'replay';
   topic: string;
-  from: 'earliest' | 'latest' | TopicPositions;
   /** Bytes of recent records kept for streams that attach late. */
   bufferBytes: number;
-  groupIdPrefix: string;
   /** After each batch, so the owner can move streams between feeds. */
   onAdvance?: (feed: TopicFeed) => void;
   onFatal?: (feed: TopicFeed, err: Error) => void;
@@ -100,7 +112,7 @@ export class TopicFeed {
   private head = 0;
   private bytes = 0;
   private nextSeq = 0;
-  private reader?: TopicReader;
+  private reader?: FeedSource;
   private ended = false;
   private paused = false;
   /** Streams following the feed live: every new record is pushed to them as it is read. */
@@ -129,15 +141,12 @@ export class TopicFeed {
     return this.bytes;
   }
 
-  static async open(kafka: KafkaConnection, opts: TopicFeedOptions): Promise<TopicFeed> {
+  static async open(opts: TopicFeedOptions, source: OpenFeedSource): Promise<TopicFeed> {
     const feed = new TopicFeed(opts);
-    feed.reader = await TopicReader.open(kafka, {
-      topic: opts.topic,
-      from: opts.from,
-      groupIdPrefix: opts.groupIdPrefix,
-      onRecords: (partition, records) => feed.onRecords(partition, records),
-      onFatal: (err) => opts.onFatal?.(feed, err),
-    });
+    feed.reader = await source(
+      (partition, records) => feed.onRecords(partition, records),
+      (err) => opts.onFatal?.(feed, err),
+    );
     for (const [p, o] of Object.entries(feed.reader.start)) {
       feed.position.set(Number(p), BigInt(o));
       feed.coveredFrom.set(Number(p), BigInt(o));
@@ -230,7 +239,9 @@ export class TopicFeed {
       this.coveredFrom.set(old.partition, old.offset + 1n);
     }
     if (this.kind === 'replay') {
-      const full = this.bytes > this.opts.bufferBytes;
+      // Full only while a follower still has buffered records to read: one record larger than the whole buffer,
+      // once read, does not stop the feed.
+      const full = keepFrom < this.nextSeq && this.bytes > this.opts.bufferBytes;
       if (full !== this.paused) {
         this.paused = full;
         if (full) this.reader?.pause();

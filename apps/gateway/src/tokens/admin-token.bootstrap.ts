@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
-import { InjectConfig, InjectLogger } from '@mcp-host/platform';
+import { InjectConfig, InjectLogger, Transactions } from '@mcp-host/platform';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../gateway.config';
 import { adminTokenFile } from './admin-token-file';
@@ -15,6 +15,7 @@ export const BOOTSTRAP_ADMIN_NAME = 'bootstrap-admin';
 @Injectable()
 export class AdminTokenBootstrap implements OnModuleInit {
   constructor(
+    private readonly tx: Transactions,
     private readonly tokens: TokenRepository,
     @InjectConfig() private readonly config: GatewayConfig,
     @InjectLogger() private readonly logger: Logger,
@@ -28,21 +29,19 @@ export class AdminTokenBootstrap implements OnModuleInit {
   async ensureAdminToken(): Promise<'created' | 'kept'> {
     const file = resolve(this.config.GATEWAY_ADMIN_TOKEN_FILE);
     // Replicas starting together serialise here, so exactly one of them mints the token.
-    const outcome = await this.tokens.withAdvisoryLock(LOCK_KEY, async (m) => {
+    const outcome = await this.tx.run(async (m) => {
+      await this.tokens.advisoryLock(m, LOCK_KEY);
       if (await this.tokens.hasActiveAdmin(m)) return 'kept' as const;
       const token = tokenSecret.generate();
-      await this.tokens.insert(
-        {
-          id: randomUUID(),
-          name: BOOTSTRAP_ADMIN_NAME,
-          owner: 'admin',
-          role: 'admin',
-          token_hash: tokenSecret.hash(token),
-          prefix: tokenSecret.displayPrefix(token),
-          expires_at: null,
-        },
-        m,
-      );
+      await this.tokens.insert(m, {
+        id: randomUUID(),
+        name: BOOTSTRAP_ADMIN_NAME,
+        owner: 'admin',
+        role: 'admin',
+        token_hash: tokenSecret.hash(token),
+        prefix: tokenSecret.displayPrefix(token),
+        expires_at: null,
+      });
       // Written before commit: if the file cannot be written, the row rolls back and the next start tries again.
       await adminTokenFile.write(file, token).catch((err: unknown) => {
         throw new Error(

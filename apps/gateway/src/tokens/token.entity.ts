@@ -20,4 +20,8 @@ export interface Caller {
   subject: string;
   role: Role;
   name: string;
+  /** An API token (its row can be revoked) rather than an OIDC JWT. */
+  apiToken: boolean;
+  /** When the credential stops being valid (ms since the epoch), if it has an end. */
+  expiresAt?: number;
 }

@@ -5,6 +5,7 @@ import {
   ApiException,
   InjectConfig,
   InjectLogger,
+  Transactions,
   decodeKeysetCursor,
   encodeKeysetCursor,
 } from '@mcp-host/platform';
@@ -30,8 +31,10 @@ export class TokenService {
   private readonly touchedAt = new Map<string, number>();
   /** Verified rows by token hash, so a busy caller does not cost a database round trip per request. */
   private readonly cache = new Map<string, { row: ApiTokenRow; at: number }>();
+  private readonly revokeListeners: ((tokenId: string) => void)[] = [];
 
   constructor(
+    private readonly tx: Transactions,
     private readonly tokens: TokenRepository,
     private readonly oidc: OidcVerifier,
     @InjectConfig() private readonly config: GatewayConfig,
@@ -53,7 +56,14 @@ export class TokenService {
     if (row.expires_at && row.expires_at.getTime() <= Date.now())
       throw unauthenticated('The bearer token has expired.');
     this.touch(row.id);
-    return { tokenId: row.id, subject: row.owner, role: row.role, name: row.name };
+    return {
+      tokenId: row.id,
+      subject: row.owner,
+      role: row.role,
+      name: row.name,
+      apiToken: true,
+      ...(row.expires_at ? { expiresAt: row.expires_at.getTime() } : {}),
+    };
   }
 
   private async lookup(hash: string): Promise<ApiTokenRow | undefined> {
@@ -61,7 +71,7 @@ export class TokenService {
     const now = Date.now();
     const hit = this.cache.get(hash);
     if (hit && now - hit.at < ttl) return hit.row;
-    const row = await this.tokens.findByHash(hash);
+    const row = await this.tx.read((m) => this.tokens.findByHash(m, hash));
     if (ttl > 0 && row) {
       if (this.cache.size >= 10_000) this.cache.clear();
       this.cache.set(hash, { row, at: now });
@@ -73,22 +83,24 @@ export class TokenService {
 
   async create(body: CreateTokenBody, creator: Caller): Promise<CreateTokenResponse> {
     const token = tokenSecret.generate();
-    const row = await this.tokens.insert({
-      id: randomUUID(),
-      name: body.name,
-      owner: body.owner ?? creator.subject,
-      role: body.role,
-      token_hash: tokenSecret.hash(token),
-      prefix: tokenSecret.displayPrefix(token),
-      expires_at: body.expires_at ? new Date(body.expires_at) : null,
-    });
+    const row = await this.tx.run((m) =>
+      this.tokens.insert(m, {
+        id: randomUUID(),
+        name: body.name,
+        owner: body.owner ?? creator.subject,
+        role: body.role,
+        token_hash: tokenSecret.hash(token),
+        prefix: tokenSecret.displayPrefix(token),
+        expires_at: body.expires_at ? new Date(body.expires_at) : null,
+      }),
+    );
     this.logger.info({ tokenId: row.id, role: row.role, by: creator.tokenId }, 'api token created');
     return { ...toView(row), token };
   }
 
   async list(query: TokenListQuery): Promise<TokenListResponse> {
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;
-    const rows = await this.tokens.list(query.limit + 1, after);
+    const rows = await this.tx.read((m) => this.tokens.list(m, query.limit + 1, after));
     const page = rows.slice(0, query.limit);
     const last = page[page.length - 1];
     return {
@@ -98,10 +110,22 @@ export class TokenService {
   }
 
   async revoke(id: string, by: Caller): Promise<void> {
-    const row = await this.tokens.revoke(id);
+    const row = await this.tx.run((m) => this.tokens.revoke(m, id));
     for (const [hash, hit] of this.cache) if (hit.row.id === id) this.cache.delete(hash);
     if (!row) throw new ApiException(404, 'TOKEN_NOT_FOUND', `No API token with id ${id}.`);
+    for (const listener of this.revokeListeners) listener(id);
     this.logger.info({ tokenId: id, by: by.tokenId }, 'api token revoked');
+  }
+
+  /** Called with the id of each token revoked through this gateway (open streams end at once). */
+  onRevoke(listener: (tokenId: string) => void): void {
+    this.revokeListeners.push(listener);
+  }
+
+  /** Of these API token ids, the ones neither revoked nor expired now (asked of the database, not the cache). */
+  async activeIds(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    return new Set(await this.tx.read((m) => this.tokens.activeIds(m, ids)));
   }
 
   self(caller: Caller): TokenSelf {
@@ -112,9 +136,11 @@ export class TokenService {
     const now = Date.now();
     if (now - (this.touchedAt.get(id) ?? 0) < TOUCH_EVERY_MS) return;
     this.touchedAt.set(id, now);
-    this.tokens.touch(id).catch((err: unknown) => {
-      this.logger.warn({ err: (err as Error).message, tokenId: id }, 'could not record token use');
-    });
+    this.tx
+      .read((m) => this.tokens.touch(m, id))
+      .catch((err: unknown) => {
+        this.logger.warn({ err: (err as Error).message, tokenId: id }, 'could not record token use');
+      });
   }
 }
 
