@@ -4,6 +4,7 @@ import { marketplaceCatalogEntrySchema, type ArtifactRun, type Server } from '@m
 import { publishTestEvent, waitFor } from '@mcp-host/platform/testing';
 import { MarketplaceModule } from '../src';
 import type { CatalogEntry } from '../src/catalog/catalog.dto';
+import { CatalogHealth } from '../src/catalog/catalog-health.service';
 import { CatalogRepository } from '../src/catalog/catalog.repository';
 import { startHarness, type Harness } from '@mcp-host/policy-engine/testing';
 
@@ -89,8 +90,13 @@ function artifact(server: Server, over: Partial<ArtifactRun> = {}): ArtifactRun 
 
 async function seed(...runs: ArtifactRun[]): Promise<void> {
   const repo = h.service.app.get(CatalogRepository);
+  const health = h.service.app.get(CatalogHealth);
   await h.serviceDb.transaction(async (m) => {
     for (const run of runs) await repo.upsertArtifact(m, run);
+    await health.refreshServers(
+      m,
+      runs.map((r) => r.server_id),
+    );
   });
 }
 
@@ -187,9 +193,18 @@ describe('GET /api/marketplace', () => {
       multi_arch: false,
       credential_health_status: null,
       platforms: [],
-      health: { issues: ['no-build'] },
+      health: { grade: 'watchlist', issues: ['no-build'] },
       active_promotion: null,
       promotion_history: [],
+      certifications: {
+        target_tier: null,
+        required: [],
+        certified: [],
+        pending: [],
+        failed: [],
+        expired: [],
+        missing: [],
+      },
       completed_at: null,
       updated_at: server.updated_at,
     });
@@ -326,9 +341,18 @@ describe('GET /api/marketplace', () => {
     expect(res.body).toEqual({ error: { code, message: expect.any(String) } });
   });
 
+  it('when the limit is above 200, then it is clamped to 200 instead of refused', async () => {
+    const server = await registered();
+    await seed(...Array.from({ length: 205 }, () => artifact(server)));
+    const res = await get(`/api/marketplace?server_type=${server.server_type}&limit=5000`);
+    expect(res.status).toBe(200);
+    expect(res.body.items).toHaveLength(200);
+    expect(res.body.next_cursor).toEqual(expect.any(String));
+  });
+
   it.each([
     ['limit=0', 'VALIDATION_FAILED'],
-    ['limit=201', 'VALIDATION_FAILED'],
+    ['limit=ten', 'VALIDATION_FAILED'],
     ['cursor=bm90LWpzb24', 'INVALID_CURSOR'],
   ])('when the query has %s, then 400 %s', async (query, code) => {
     const res = await get(`/api/marketplace?${query}`);

@@ -1,12 +1,10 @@
 // /api/marketplace: the catalog's REST surface.
-import { Controller, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
-import { ApiException, ZodValidationPipe } from '@mcp-host/platform';
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { UuidParamPipe, ZodValidationPipe } from '@mcp-host/platform';
 import { catalogQuerySchema, type CatalogQuery } from './catalog.dto';
 import { CatalogService } from './catalog.service';
 
-const uuid = new ParseUUIDPipe({
-  exceptionFactory: () => new ApiException(400, 'INVALID_ID', 'The artifact run id must be a UUID.'),
-});
+const uuid = new UuidParamPipe('artifact run');
 
 @Controller('api/marketplace')
 export class CatalogController {

@@ -1,15 +1,16 @@
-// Every query of the catalog: servers from the projection, left-joined with their artifact runs.
+// Every query of the catalog: the artifact runs projected from the ledger, and `catalog_entries`, the list's own
+// table, kept in step with the runs and the server projection by `syncServers`.
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
 import type { ArtifactPlatform, ArtifactRun } from '@mcp-host/contracts';
-import { deriveHealth } from './derive-health';
+import type { Manager } from '@mcp-host/platform';
+import { deriveHealth, type BuildSignal } from './derive-health';
 
-/** Where the previous page ended: a server, and the artifact run within it (null for a server without builds). */
+/** Where the previous page ended, in the list's sort order. */
 export interface CatalogKey {
   serverName: string;
   serverId: string;
-  artifact: { completedAt: string; id: string } | null;
+  sortRank: string;
+  entryId: string;
 }
 
 export interface CatalogFilter {
@@ -22,10 +23,13 @@ export interface CatalogFilter {
 }
 
 export interface CatalogRow {
+  entry_id: string;
   server_id: string;
   server_name: string;
   server_type: string;
+  server_tier: string | null;
   server_updated_at: Date;
+  sort_rank: string;
   artifact_run_id: string | null;
   status: string | null;
   source_repo: string | null;
@@ -37,32 +41,64 @@ export interface CatalogRow {
   multi_arch: boolean | null;
   credential_health_status: string | null;
   platforms: ArtifactPlatform[] | null;
+  health_grade: string | null;
   health_issues: string[] | null;
-  tier: string;
   completed_at: Date | null;
-  /** completed_at to the microsecond, as text, for the keyset cursor. */
-  completed_at_key: string | null;
   artifact_updated_at: Date | null;
 }
 
-const TIER = `COALESCE(a.health_grade, 'watchlist') || ':' || s.server_type`;
+/** What evaluations need of a ledger run. */
+export interface LedgerArtifact {
+  id: string;
+  server_id: string;
+  manifest_digest: string | null;
+  platforms: ArtifactPlatform[];
+}
 
-const SELECT_COLUMNS = `SELECT s.id AS server_id, s.name AS server_name, s.server_type, s.updated_at AS server_updated_at,
-              a.id AS artifact_run_id, a.status, a.source_repo, a.source_branch, a.source_revision, a.registry_image,
-              a.manifest_tag, a.manifest_digest, a.multi_arch, a.credential_health_status, a.platforms,
-              a.health_issues, ${TIER} AS tier, a.completed_at,
-              to_char(a.completed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS completed_at_key,
-              a.updated_at AS artifact_updated_at`;
+/** A run with everything its health grade is derived from, and the tier its list entry shows now. */
+export interface HealthInput extends BuildSignal {
+  id: string;
+  server_id: string;
+  server_tier: string | null;
+  /** Null while the server is not in the projection. */
+  server_type: string | null;
+  health_grade: string;
+  health_issues: string[];
+  /** The entry's lower-cased tier as listed before this refresh; null when the run has no entry yet. */
+  listed_tier_key: string | null;
+}
 
-function likePattern(q: string): string {
+const SELECT_ENTRY = `SELECT e.entry_id, e.server_id, e.server_name, e.server_type, e.server_tier, e.server_updated_at,
+              e.sort_rank::text AS sort_rank, e.artifact_run_id, a.status, a.source_repo, a.source_branch,
+              a.source_revision, a.registry_image, a.manifest_tag, a.manifest_digest, a.multi_arch,
+              a.credential_health_status, a.platforms, a.health_grade, a.health_issues, a.completed_at,
+              a.updated_at AS artifact_updated_at
+         FROM catalog_entries e LEFT JOIN catalog_artifacts a ON a.id = e.artifact_run_id`;
+
+const ENTRY_ORDER = 'e.server_name, e.server_id, e.sort_rank, e.entry_id';
+
+const ENTRY_COLUMNS = `entry_id, artifact_run_id, server_id, server_name, server_type, server_tier, server_updated_at,
+                       status, tier_key, sort_rank, search_text`;
+
+const ENTRY_UPDATE = `server_id = EXCLUDED.server_id, server_name = EXCLUDED.server_name,
+         server_type = EXCLUDED.server_type, server_tier = EXCLUDED.server_tier,
+         server_updated_at = EXCLUDED.server_updated_at, status = EXCLUDED.status, tier_key = EXCLUDED.tier_key,
+         sort_rank = EXCLUDED.sort_rank, search_text = EXCLUDED.search_text`;
+
+export function likePattern(q: string): string {
   return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 @Injectable()
 export class CatalogRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  /** One page in (server name, server, newest run first) order; every filter has an index in that order. */
+  async list(m: Manager, f: CatalogFilter): Promise<CatalogRow[]> {
+    const { sql, params } = this.listQuery(f);
+    return (await m.query(sql, params)) as CatalogRow[];
+  }
 
-  async list(f: CatalogFilter): Promise<CatalogRow[]> {
+  /** The SQL of `list`, for EXPLAIN in tests and the benchmark's direct baseline. */
+  listQuery(f: CatalogFilter): { sql: string; params: unknown[] } {
     const params: unknown[] = [];
     const p = (v: unknown): string => {
       params.push(v);
@@ -70,51 +106,40 @@ export class CatalogRepository {
     };
     const where: string[] = [];
     if (f.after) {
-      const name = p(f.after.serverName);
-      const id = p(f.after.serverId);
-      const laterServer = `(s.name, s.id) > (${name}, ${id}::uuid)`;
-      // Within one server the runs go newest first, so the rest of that server is the older runs.
       where.push(
-        f.after.artifact === null
-          ? laterServer
-          : `(${laterServer} OR ((s.name, s.id) = (${name}, ${id}::uuid)
-               AND (a.completed_at, a.id) < (${p(f.after.artifact.completedAt)}::timestamptz, ${p(f.after.artifact.id)}::uuid)))`,
+        `(${ENTRY_ORDER}) > (${p(f.after.serverName)}, ${p(f.after.serverId)}::uuid, ${p(f.after.sortRank)}::bigint, ${p(f.after.entryId)}::uuid)`,
       );
     }
-    if (f.serverType) where.push(`s.server_type = ${p(f.serverType)}`);
-    if (f.status) where.push(`a.status = ${p(f.status)}`);
-    if (f.tier) where.push(`lower(${TIER}) = lower(${p(f.tier)})`);
-    if (f.q) {
-      const like = p(likePattern(f.q));
-      // The IN list is answered from the two trigram indexes, so the join only visits matching servers.
-      where.push(`s.id IN (SELECT id FROM servers WHERE name ILIKE ${like}
-                           UNION SELECT server_id FROM catalog_artifacts WHERE search_text ILIKE ${like})`);
-      where.push(`(s.name ILIKE ${like} OR a.search_text ILIKE ${like})`);
-    }
-    const limit = p(f.limit);
-    return this.dataSource.query<CatalogRow[]>(
-      `${SELECT_COLUMNS}
-         FROM servers s
-         LEFT JOIN catalog_artifacts a ON a.server_id = s.id
+    if (f.serverType) where.push(`e.server_type = ${p(f.serverType)}`);
+    if (f.status) where.push(`e.status = ${p(f.status)}`);
+    if (f.tier) where.push(`e.tier_key = lower(${p(f.tier)})`);
+    if (f.q) where.push(`e.search_text ILIKE ${p(likePattern(f.q))}`);
+    const sql = `${SELECT_ENTRY}
         ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-        ORDER BY s.name, s.id, a.completed_at DESC NULLS FIRST, a.id DESC
-        LIMIT ${limit}`,
-      params,
-    );
+        ORDER BY ${ENTRY_ORDER}
+        LIMIT ${p(f.limit)}`;
+    return { sql, params };
   }
 
-  /** One artifact run of a server that is still in the projection. */
-  async findByArtifactId(id: string): Promise<CatalogRow | undefined> {
-    const rows = await this.dataSource.query<CatalogRow[]>(
-      `${SELECT_COLUMNS} FROM catalog_artifacts a JOIN servers s ON s.id = a.server_id WHERE a.id = $1`,
-      [id],
-    );
+  /** One artifact run's entry, while its server is in the projection. */
+  async findEntry(m: Manager, artifactRunId: string): Promise<CatalogRow | undefined> {
+    const rows = (await m.query(`${SELECT_ENTRY} WHERE e.entry_id = $1 AND e.artifact_run_id IS NOT NULL`, [
+      artifactRunId,
+    ])) as CatalogRow[];
     return rows[0];
   }
 
-  /** Stores (or replaces) one artifact run with its derived health; the artifact events of the ledger land here. */
-  async upsertArtifact(m: EntityManager, run: ArtifactRun): Promise<void> {
-    const health = deriveHealth(run);
+  async findArtifact(m: Manager, id: string): Promise<LedgerArtifact | undefined> {
+    const rows = (await m.query(
+      'SELECT id, server_id, manifest_digest, platforms FROM catalog_artifacts WHERE id = $1',
+      [id],
+    )) as LedgerArtifact[];
+    return rows[0];
+  }
+
+  /** Stores (or replaces) one ledger run, graded on its build alone until `CatalogHealth` adds the other signals. */
+  async upsertArtifact(m: Manager, run: ArtifactRun): Promise<void> {
+    const health = deriveHealth({ build: run });
     await m.query(
       `INSERT INTO catalog_artifacts (
          id, server_id, build_id, source_repo, source_branch, source_revision, local_image, registry_image,
@@ -134,8 +159,7 @@ export class CatalogRepository {
          auth_rotation_attempted = EXCLUDED.auth_rotation_attempted,
          auth_rotation_succeeded = EXCLUDED.auth_rotation_succeeded,
          credential_health_status = EXCLUDED.credential_health_status, status = EXCLUDED.status,
-         platforms = EXCLUDED.platforms, health_grade = EXCLUDED.health_grade,
-         health_issues = EXCLUDED.health_issues, updated_at = now()`,
+         platforms = EXCLUDED.platforms, updated_at = now()`,
       [
         run.id,
         run.server_id,
@@ -160,6 +184,83 @@ export class CatalogRepository {
         health.grade,
         JSON.stringify(health.issues),
       ],
+    );
+  }
+
+  async healthInputs(m: Manager, serverIds: readonly string[]): Promise<HealthInput[]> {
+    return (await m.query(
+      `SELECT a.id, a.server_id, s.tier AS server_tier, s.server_type, a.status, a.credential_health_status,
+              a.auth_refresh_attempted, a.auth_refresh_succeeded, a.auth_rotation_attempted,
+              a.auth_rotation_succeeded, a.manifest_digest, a.platforms, a.health_grade, a.health_issues,
+              e.tier_key AS listed_tier_key
+         FROM catalog_artifacts a
+         LEFT JOIN servers s ON s.id = a.server_id
+         LEFT JOIN catalog_entries e ON e.entry_id = a.id
+        WHERE a.server_id = ANY($1::uuid[])`,
+      [serverIds],
+    )) as HealthInput[];
+  }
+
+  async setHealth(
+    m: Manager,
+    rows: readonly { id: string; grade: string; issues: readonly string[] }[],
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    await m.query(
+      `UPDATE catalog_artifacts a SET health_grade = v.grade, health_issues = v.issues::jsonb
+         FROM unnest($1::uuid[], $2::text[], $3::text[]) AS v(id, grade, issues)
+        WHERE a.id = v.id`,
+      [rows.map((r) => r.id), rows.map((r) => r.grade), rows.map((r) => JSON.stringify(r.issues))],
+    );
+  }
+
+  /** The target tier of a projected server; undefined when it names none or is not projected. */
+  async serverTier(m: Manager, serverId: string): Promise<string | undefined> {
+    const rows = (await m.query('SELECT tier FROM servers WHERE id = $1', [serverId])) as {
+      tier: string | null;
+    }[];
+    return rows[0]?.tier ?? undefined;
+  }
+
+  /** Servers whose target tier is `tier`, for re-grading when its requirements change. */
+  async serverIdsOfTier(m: Manager, tier: string): Promise<string[]> {
+    const rows = (await m.query('SELECT id FROM servers WHERE tier = $1', [tier])) as { id: string }[];
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * Rewrites the list entries of these servers from the runs and the server projection: one entry per run of a
+   * projected server, one `watchlist` entry for a projected server without runs, none for a server that is gone.
+   */
+  async syncServers(m: Manager, serverIds: readonly string[]): Promise<void> {
+    if (serverIds.length === 0) return;
+    const ids = [...new Set(serverIds)];
+    await m.query(
+      `DELETE FROM catalog_entries e
+        WHERE e.server_id = ANY($1::uuid[])
+          AND (NOT EXISTS (SELECT 1 FROM servers s WHERE s.id = e.server_id)
+               OR (e.artifact_run_id IS NULL
+                   AND EXISTS (SELECT 1 FROM catalog_artifacts a WHERE a.server_id = e.server_id)))`,
+      [ids],
+    );
+    await m.query(
+      `INSERT INTO catalog_entries (${ENTRY_COLUMNS})
+       SELECT a.id, a.id, s.id, s.name, s.server_type, s.tier, s.updated_at, a.status,
+              lower(a.health_grade || ':' || s.server_type), -(extract(epoch FROM a.completed_at) * 1000000)::bigint,
+              s.name || ' ' || a.search_text
+         FROM catalog_artifacts a JOIN servers s ON s.id = a.server_id
+        WHERE a.server_id = ANY($1::uuid[])
+       ON CONFLICT (entry_id) DO UPDATE SET ${ENTRY_UPDATE}`,
+      [ids],
+    );
+    await m.query(
+      `INSERT INTO catalog_entries (${ENTRY_COLUMNS})
+       SELECT s.id, NULL, s.id, s.name, s.server_type, s.tier, s.updated_at, NULL,
+              lower('watchlist:' || s.server_type), 0, s.name
+         FROM servers s
+        WHERE s.id = ANY($1::uuid[]) AND NOT EXISTS (SELECT 1 FROM catalog_artifacts a WHERE a.server_id = s.id)
+       ON CONFLICT (entry_id) DO UPDATE SET ${ENTRY_UPDATE}`,
+      [ids],
     );
   }
 }
