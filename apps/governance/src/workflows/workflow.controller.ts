@@ -1,6 +1,6 @@
 // /api/governance/workflows: governance workflow definitions.
-import { Body, Controller, Get, Headers, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
-import { ApiException, ZodValidationPipe } from '@mcp-host/platform';
+import { Body, Controller, Get, Headers, Param, Post, Query } from '@nestjs/common';
+import { UuidParamPipe, ZodValidationPipe } from '@mcp-host/platform';
 import {
   createWorkflowRequestSchema,
   workflowListQuerySchema,
@@ -9,9 +9,7 @@ import {
 } from './workflow.dto';
 import { WorkflowService } from './workflow.service';
 
-const uuid = new ParseUUIDPipe({
-  exceptionFactory: () => new ApiException(400, 'INVALID_ID', 'The workflow id must be a UUID.'),
-});
+const uuid = new UuidParamPipe('workflow');
 
 @Controller('api/governance/workflows')
 export class WorkflowController {

@@ -1,38 +1,18 @@
-// REST shapes of /api/governance/workflows. The body is the contracts' one, plus an optional `action` per step and
-// `kind` defaulting to `promotion`; the list query and the response have no contracts schema yet.
-import { z } from 'zod';
+// Response shapes of /api/governance/workflows; the request body and list query are the contracts' ones.
+import type { z } from 'zod';
 import {
   createWorkflowBodySchema,
-  cursorQuerySchema,
-  governanceWorkflowKindSchema,
-  limitQuerySchema,
+  workflowListQuerySchema,
+  type CreateWorkflowBody,
+  type WorkflowListQuery,
+  type governanceWorkflowKindSchema,
 } from '@mcp-host/contracts';
 
-export const createWorkflowRequestSchema = createWorkflowBodySchema.extend({
-  name: z.string().trim().min(1).max(128),
-  kind: governanceWorkflowKindSchema.default('promotion'),
-  steps: z
-    .array(
-      z.object({
-        name: z.string().trim().min(1).max(128),
-        action: z.string().min(1).nullable().optional(),
-        description: z.string().nullable().optional(),
-      }),
-    )
-    .min(1)
-    .max(100),
-});
-export type CreateWorkflowRequest = z.infer<typeof createWorkflowRequestSchema>;
+export { workflowListQuerySchema, type WorkflowListQuery };
+export const createWorkflowRequestSchema = createWorkflowBodySchema;
+export type CreateWorkflowRequest = CreateWorkflowBody;
 
 export type WorkflowKind = z.infer<typeof governanceWorkflowKindSchema>;
-
-export const workflowListQuerySchema = z.object({
-  tier: z.string().min(1).optional(),
-  kind: governanceWorkflowKindSchema.optional(),
-  limit: limitQuerySchema,
-  cursor: cursorQuerySchema,
-});
-export type WorkflowListQuery = z.infer<typeof workflowListQuerySchema>;
 
 export interface WorkflowStep {
   position: number;

@@ -1,7 +1,6 @@
-// Every query of governance workflows and their steps.
+// Every query of governance workflows and their steps, each on the manager it is handed.
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
+import type { Manager } from '@mcp-host/platform';
 import type { GovernanceWorkflowEntity, GovernanceWorkflowStepEntity } from './workflow.entity';
 
 export type WorkflowStepRow = Omit<GovernanceWorkflowStepEntity, 'workflow_id'>;
@@ -29,18 +28,12 @@ const SELECT = `
 
 @Injectable()
 export class WorkflowRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
-
-  transaction<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(fn);
-  }
-
-  async findById(id: string, m: EntityManager = this.dataSource.manager): Promise<WorkflowRow | undefined> {
-    const rows = await m.query<WorkflowRow[]>(`${SELECT} WHERE w.id = $1`, [id]);
+  async findById(m: Manager, id: string): Promise<WorkflowRow | undefined> {
+    const rows = (await m.query(`${SELECT} WHERE w.id = $1`, [id])) as WorkflowRow[];
     return rows[0];
   }
 
-  async list(f: WorkflowListFilter): Promise<WorkflowRow[]> {
+  async list(m: Manager, f: WorkflowListFilter): Promise<WorkflowRow[]> {
     const params: unknown[] = [];
     const where: string[] = [];
     if (f.after) {
@@ -56,16 +49,16 @@ export class WorkflowRepository {
       where.push(`w.kind = $${params.length}`);
     }
     params.push(f.limit);
-    return this.dataSource.query<WorkflowRow[]>(
+    return (await m.query(
       `${SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY w.created_at, w.id LIMIT $${params.length}`,
       params,
-    );
+    )) as WorkflowRow[];
   }
 
   /** Inserts the workflow and its steps (positions 0..n-1 in the given order); a taken name raises 23505. */
   async insert(
-    m: EntityManager,
+    m: Manager,
     w: Pick<GovernanceWorkflowEntity, 'id' | 'name' | 'kind' | 'tier' | 'description' | 'created_by'>,
     steps: Omit<WorkflowStepRow, 'position'>[],
   ): Promise<WorkflowRow> {
@@ -85,7 +78,7 @@ export class WorkflowRepository {
        VALUES ${values.join(', ')}`,
       params,
     );
-    const row = await this.findById(w.id, m);
+    const row = await this.findById(m, w.id);
     if (!row) throw new Error(`workflow ${w.id} vanished inside its own transaction`);
     return row;
   }

@@ -1,7 +1,7 @@
 // Defines and lists governance workflows; a new workflow and its event commit together.
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { OutboxService, decodeKeysetCursor, encodeKeysetCursor } from '@mcp-host/platform';
+import { OutboxService, Transactions, decodeKeysetCursor, encodeKeysetCursor } from '@mcp-host/platform';
 import type {
   CreateWorkflowRequest,
   Workflow,
@@ -49,12 +49,13 @@ function isUniqueViolation(err: unknown): boolean {
 export class WorkflowService {
   constructor(
     private readonly repo: WorkflowRepository,
+    private readonly tx: Transactions,
     private readonly outbox: OutboxService,
   ) {}
 
   async create(body: CreateWorkflowRequest, caller?: string): Promise<Workflow> {
     try {
-      return await this.repo.transaction(async (m) => {
+      return await this.tx.run(async (m) => {
         const row = await this.repo.insert(
           m,
           {
@@ -100,18 +101,20 @@ export class WorkflowService {
   }
 
   async get(id: string): Promise<Workflow> {
-    const row = await this.repo.findById(id);
+    const row = await this.tx.read((m) => this.repo.findById(m, id));
     if (!row) throw new WorkflowException(WorkflowErrorCode.NOT_FOUND, `No workflow with id ${id}.`);
     return toWorkflow(row);
   }
 
   async list(q: WorkflowListQuery): Promise<WorkflowPage> {
-    const rows = await this.repo.list({
-      limit: q.limit + 1,
-      after: q.cursor ? decodeCursor(q.cursor) : undefined,
-      tier: q.tier,
-      kind: q.kind,
-    });
+    const rows = await this.tx.read((m) =>
+      this.repo.list(m, {
+        limit: q.limit + 1,
+        after: q.cursor ? decodeCursor(q.cursor) : undefined,
+        tier: q.tier,
+        kind: q.kind,
+      }),
+    );
     const page = rows.slice(0, q.limit);
     return {
       items: page.map(toWorkflow),
