@@ -1,31 +1,20 @@
 // /api/servers: the server registry's REST surface.
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  Headers,
-  HttpCode,
-  Param,
-  ParseUUIDPipe,
-  Patch,
-  Post,
-  Query,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { z } from 'zod';
 import {
   createServerBodySchema,
   serverListQuerySchema,
   updateServerBodySchema,
+  versionQuerySchema,
   type CreateServerBody,
   type ServerListQuery,
   type UpdateServerBody,
 } from '@mcp-host/contracts';
-import { ApiException, ZodValidationPipe } from '@mcp-host/platform';
+import { UuidParamPipe, ZodValidationPipe } from '@mcp-host/platform';
 import { ServerService } from './server.service';
 
-const uuid = new ParseUUIDPipe({
-  exceptionFactory: () => new ApiException(400, 'INVALID_ID', 'The server id must be a UUID.'),
-});
+const uuid = new UuidParamPipe('server');
+const deleteQuery = z.object({ version: versionQuerySchema.optional() });
 
 @Controller('api/servers')
 export class ServerController {
@@ -59,11 +48,10 @@ export class ServerController {
 
   @Delete(':id')
   @HttpCode(204)
-  async delete(@Param('id', uuid) id: string, @Query('version') version?: string) {
-    const v = version === undefined ? undefined : Number(version);
-    if (v !== undefined && (!Number.isInteger(v) || v < 1)) {
-      throw new ApiException(400, 'VALIDATION_FAILED', 'version: must be a positive whole number');
-    }
-    await this.servers.delete(id, v);
+  async delete(
+    @Param('id', uuid) id: string,
+    @Query(new ZodValidationPipe(deleteQuery)) query: z.infer<typeof deleteQuery>,
+  ) {
+    await this.servers.delete(id, query.version);
   }
 }

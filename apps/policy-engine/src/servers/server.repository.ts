@@ -1,7 +1,7 @@
-// Every query of the server registry.
+// Every query of the server registry. Each method takes the manager it runs on, so a lookup made inside a
+// transaction always runs in that transaction (see Transactions in the kit).
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
+import type { Manager } from '@mcp-host/platform';
 import { ServerEntity } from './server.entity';
 
 export interface ServerListFilter {
@@ -16,19 +16,13 @@ const COLUMNS =
 
 @Injectable()
 export class ServerRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
-
-  transaction<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(fn);
-  }
-
-  async findById(id: string, m: EntityManager = this.dataSource.manager): Promise<ServerEntity | undefined> {
+  async findById(m: Manager, id: string): Promise<ServerEntity | undefined> {
     const rows = (await m.query(`SELECT ${COLUMNS} FROM servers WHERE id = $1`, [id])) as ServerEntity[];
     return rows[0];
   }
 
   /** Rows in keyset order; `cursor_ts` keeps the microseconds a JavaScript Date would drop. */
-  async list(f: ServerListFilter): Promise<(ServerEntity & { cursor_ts: string })[]> {
+  async list(m: Manager, f: ServerListFilter): Promise<(ServerEntity & { cursor_ts: string })[]> {
     const where: string[] = [];
     const params: unknown[] = [];
     if (f.after) {
@@ -44,7 +38,7 @@ export class ServerRepository {
       where.push(`status = $${params.length}`);
     }
     params.push(f.limit);
-    return (await this.dataSource.query(
+    return (await m.query(
       `SELECT ${COLUMNS}, created_at::text AS cursor_ts FROM servers ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY created_at, id LIMIT $${params.length}`,
       params,
@@ -52,7 +46,7 @@ export class ServerRepository {
   }
 
   async insert(
-    m: EntityManager,
+    m: Manager,
     s: Omit<ServerEntity, 'created_at' | 'updated_at' | 'version'>,
   ): Promise<ServerEntity> {
     const rows = (await m.query(
@@ -75,7 +69,7 @@ export class ServerRepository {
 
   /** Applies `changes` only if the row is still at `version`; undefined means the version was stale or the row gone. */
   async updateIfVersion(
-    m: EntityManager,
+    m: Manager,
     id: string,
     version: number,
     changes: Partial<
@@ -109,7 +103,7 @@ export class ServerRepository {
 
   /** Moves a server to a build status, bumping its version; undefined when the server no longer exists. */
   async setBuildStatus(
-    m: EntityManager,
+    m: Manager,
     id: string,
     buildId: string,
     status: string,
@@ -123,7 +117,40 @@ export class ServerRepository {
     return rows[0];
   }
 
-  async deleteIfVersion(m: EntityManager, id: string, version?: number): Promise<ServerEntity | undefined> {
+  /** The row, locked until the transaction ends, so launches and stops of one server run one at a time. */
+  async lockById(
+    m: Manager,
+    id: string,
+  ): Promise<(ServerEntity & { status_reason: string | null }) | undefined> {
+    const rows = (await m.query(`SELECT ${COLUMNS}, status_reason FROM servers WHERE id = $1 FOR UPDATE`, [
+      id,
+    ])) as (ServerEntity & { status_reason: string | null })[];
+    return rows[0];
+  }
+
+  /** Moves a server to a runtime status with its reason, bumping its version; undefined when it no longer exists. */
+  async setRuntimeStatus(
+    m: Manager,
+    id: string,
+    status: string,
+    reason: string | null,
+  ): Promise<ServerEntity | undefined> {
+    const [rows] = (await m.query(
+      `UPDATE servers SET status = $2, status_reason = $3, version = version + 1, updated_at = now()
+       WHERE id = $1 RETURNING ${COLUMNS}`,
+      [id, status, reason],
+    )) as [ServerEntity[], number];
+    return rows[0];
+  }
+
+  /** Servers a gate held, for re-evaluation when governance, promotion or certification facts change. */
+  async listPaused(m: Manager): Promise<ServerEntity[]> {
+    return (await m.query(
+      `SELECT ${COLUMNS} FROM servers WHERE status IN ('pending-evaluation', 'pending-governance') ORDER BY id`,
+    )) as ServerEntity[];
+  }
+
+  async deleteIfVersion(m: Manager, id: string, version?: number): Promise<ServerEntity | undefined> {
     const [rows] = (await m.query(
       `DELETE FROM servers WHERE id = $1 ${version === undefined ? '' : 'AND version = $2'} RETURNING ${COLUMNS}`,
       version === undefined ? [id] : [id, version],

@@ -1,11 +1,24 @@
 // Registers, changes and removes servers; each write and its event commit together.
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import type { CreateServerBody, Server, ServerListQuery, UpdateServerBody } from '@mcp-host/contracts';
-import { OutboxService, decodeKeysetCursor, encodeKeysetCursor } from '@mcp-host/platform';
+import {
+  redactRepository,
+  type CreateServerBody,
+  type Server,
+  type ServerListQuery,
+  type UpdateServerBody,
+} from '@mcp-host/contracts';
+import {
+  OutboxService,
+  Transactions,
+  decodeKeysetCursor,
+  encodeKeysetCursor,
+  type Manager,
+} from '@mcp-host/platform';
 import { ServerErrorCode, ServerException } from './server.exception';
 import type { ServerEntity } from './server.entity';
 import { ServerRepository } from './server.repository';
+import { RuntimeAssignmentRepository } from '../runtime/runtime-assignment.repository';
 
 const UNIQUE_VIOLATION = '23505';
 
@@ -44,17 +57,20 @@ function isUniqueViolation(err: unknown): boolean {
 export class ServerService {
   constructor(
     private readonly repo: ServerRepository,
+    private readonly tx: Transactions,
     private readonly outbox: OutboxService,
+    private readonly assignments: RuntimeAssignmentRepository,
   ) {}
 
   async register(body: CreateServerBody, caller?: string): Promise<Server> {
     try {
-      return await this.repo.transaction(async (m) => {
+      return await this.tx.run(async (m) => {
         const row = await this.repo.insert(m, {
           id: randomUUID(),
           name: body.name,
           server_type: body.server_type,
-          source_repository: body.source_repository ?? null,
+          // Credentials never enter the registry: git takes them from the build-service's configured secret.
+          source_repository: body.source_repository ? redactRepository(body.source_repository) : null,
           source_branch: body.source_branch ?? null,
           dockerfile_path: body.dockerfile_path ?? null,
           tier: body.tier ?? null,
@@ -77,18 +93,20 @@ export class ServerService {
   }
 
   async get(id: string): Promise<Server> {
-    const row = await this.repo.findById(id);
+    const row = await this.tx.read((m) => this.repo.findById(m, id));
     if (!row) throw new ServerException(ServerErrorCode.NOT_FOUND, `No server with id ${id}.`);
     return toServer(row);
   }
 
   async list(q: ServerListQuery): Promise<{ items: Server[]; next_cursor: string | null }> {
-    const rows = await this.repo.list({
-      limit: q.limit + 1,
-      after: q.cursor ? decodeCursor(q.cursor) : undefined,
-      q: q.q,
-      status: q.status,
-    });
+    const rows = await this.tx.read((m) =>
+      this.repo.list(m, {
+        limit: q.limit + 1,
+        after: q.cursor ? decodeCursor(q.cursor) : undefined,
+        q: q.q,
+        status: q.status,
+      }),
+    );
     const page = rows.slice(0, q.limit);
     return {
       items: page.map(toServer),
@@ -100,11 +118,14 @@ export class ServerService {
   }
 
   async update(id: string, body: UpdateServerBody): Promise<Server> {
-    const { version, ...changes } = body;
+    const { version, ...rest } = body;
+    const changes = rest.source_repository
+      ? { ...rest, source_repository: redactRepository(rest.source_repository) }
+      : rest;
     try {
-      return await this.repo.transaction(async (m) => {
+      return await this.tx.run(async (m) => {
         const row = await this.repo.updateIfVersion(m, id, version, changes);
-        if (!row) throw await this.staleOrMissing(id, version);
+        if (!row) throw await this.staleOrMissing(m, id, version);
         const server = toServer(row);
         await this.outbox.publish(m, 'server.updated', server);
         return server;
@@ -121,9 +142,11 @@ export class ServerService {
   }
 
   async delete(id: string, version?: number): Promise<void> {
-    await this.repo.transaction(async (m) => {
+    await this.tx.run(async (m) => {
       const row = await this.repo.deleteIfVersion(m, id, version);
-      if (!row) throw await this.staleOrMissing(id, version);
+      if (!row) throw await this.staleOrMissing(m, id, version);
+      // A deleted server stops: the orchestrator's next sweep removes whatever still runs for it.
+      await this.assignments.setDesired(m, id, 'stopped');
       await this.outbox.publish(m, 'server.deleted', {
         id: row.id,
         name: row.name,
@@ -133,8 +156,9 @@ export class ServerService {
     });
   }
 
-  private async staleOrMissing(id: string, version?: number): Promise<ServerException> {
-    const current = await this.repo.findById(id);
+  /** Runs on the transaction's own manager: a second pool connection here could deadlock a full pool. */
+  private async staleOrMissing(m: Manager, id: string, version?: number): Promise<ServerException> {
+    const current = await this.repo.findById(m, id);
     if (!current) return new ServerException(ServerErrorCode.NOT_FOUND, `No server with id ${id}.`);
     return new ServerException(
       ServerErrorCode.VERSION_CONFLICT,
