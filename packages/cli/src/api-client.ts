@@ -3,6 +3,7 @@ import { errorBodySchema, type HttpMethod } from '@mcp-host/contracts';
 import { CliError } from './cli-error';
 import type { Connection } from './connection';
 import type { CliIo } from './io';
+import { escapeControls } from './output';
 
 /** A route as declared in contracts' ROUTES: method plus a path template with `:param` segments. */
 export interface RouteRef {
@@ -107,13 +108,19 @@ function apiError(status: number, text: string, route: RouteRef): CliError {
     json = undefined;
   }
   const parsed = errorBodySchema.safeParse(json);
-  if (parsed.success) return new CliError(parsed.data.error.message, parsed.data.error.code, status);
+  // The message and code are the API's data: shown escaped, like every other text from it.
+  if (parsed.success)
+    return new CliError(
+      escapeControls(parsed.data.error.message, true),
+      escapeControls(parsed.data.error.code),
+      status,
+    );
   const body = text.trim() === '' ? '' : `: ${snippet(text)}`;
   return new CliError(`${route.method} ${route.path} failed with HTTP ${status}${body}`, undefined, status);
 }
 
 function snippet(text: string): string {
-  const oneLine = text.replace(/\s+/g, ' ').trim();
+  const oneLine = escapeControls(text.replace(/\s+/g, ' ').trim());
   return oneLine.length > 200 ? `${oneLine.slice(0, 200)}…` : oneLine;
 }
 

@@ -1,12 +1,25 @@
 // The `mcpctl` command tree (topic, then verb) and the one place that turns failures into stderr lines and exit codes.
 import { Command, CommanderError } from 'commander';
 import { CliError } from './cli-error';
+import { registerBuildsCommands } from './commands/builds.command';
+import { registerDlqCommands } from './commands/dlq.command';
+import { registerEvaluationsCommands } from './commands/evaluations.command';
 import { registerGovernanceCommands } from './commands/governance.command';
 import { registerMarketplaceCommands } from './commands/marketplace.command';
+import { registerPolicyCommands } from './commands/policy.command';
+import { registerTrustCommands } from './commands/trust.command';
+import { registerRemediationCommands } from './commands/remediation.command';
+import { registerKeysCommands } from './commands/keys.command';
+import { registerScaffoldCommands } from './commands/scaffold.command';
+import { registerPromotionsCommands } from './commands/promotions.command';
 import { registerServersCommands } from './commands/servers.command';
 import { registerStatusCommand } from './commands/status.command';
 import { registerTokensCommands } from './commands/tokens.command';
+import { registerGrantsCommands } from './commands/grants.command';
+import { registerAccessCommands } from './commands/access.command';
 import { registerWhoamiCommand } from './commands/whoami.command';
+import { registerAuditCommands } from './commands/audit.command';
+import { registerLifecycleCommands } from './commands/lifecycle.command';
 import { DEFAULT_URL } from './connection';
 import { defaultIo, type CliIo } from './io';
 
@@ -35,8 +48,21 @@ export function buildProgram(io: CliIo = defaultIo()): Command {
   registerWhoamiCommand(program, io);
   registerTokensCommands(program, io);
   registerServersCommands(program, io);
+  registerBuildsCommands(program, io);
   registerMarketplaceCommands(program, io);
+  registerEvaluationsCommands(program, io);
   registerGovernanceCommands(program, io);
+  registerPromotionsCommands(program, io);
+  registerDlqCommands(program, io);
+  registerGrantsCommands(program, io);
+  registerAccessCommands(program, io);
+  registerPolicyCommands(program, io);
+  registerTrustCommands(program, io);
+  registerRemediationCommands(program, io);
+  registerKeysCommands(program, io);
+  registerScaffoldCommands(program, io);
+  registerAuditCommands(program, io);
+  registerLifecycleCommands(program, io);
   return program;
 }
 

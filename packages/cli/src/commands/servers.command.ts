@@ -1,9 +1,13 @@
 // `mcpctl servers list|get|register|update|delete`: the server registry, with optimistic locking on update and delete.
 import {
   serverListResponseSchema,
+  serverLogsResponseSchema,
   serverSchema,
+  startServerResponseSchema,
+  stopServerResponseSchema,
   type CreateServerBody,
   type Server,
+  type StartServerBody,
   type UpdateServerBody,
 } from '@mcp-host/contracts';
 import { Command, Option } from 'commander';
@@ -15,6 +19,9 @@ import type { CliIo } from '../io';
 import { withSpinner, type Column, type Output } from '../output';
 import { fetchPages } from '../paginate';
 import { positiveInt } from '../parse-args';
+import { resolveConnection, type GlobalOptions } from '../connection';
+import { followSse } from './governance.command';
+import { outcomeOf } from './policy.command';
 
 const SERVER_COLUMNS: readonly Column<Server>[] = [
   { header: 'ID', value: (s) => s.id },
@@ -173,6 +180,96 @@ export function registerServersCommands(program: Command, io: CliIo): void {
       );
       if (out.json) return out.raw({ id, deleted: true });
       out.line(`Deleted server ${id}.`);
+    });
+
+  registerServerRuntimeCommands(servers, io);
+}
+
+/** `start`, `stop` and `logs`: running a server through the policy engine and its orchestrator. */
+export function registerServerRuntimeCommands(servers: Command, io: CliIo): void {
+  servers
+    .command('start')
+    .description(
+      'Ask the policy engine to launch a server; a gate may hold it (pending-evaluation/-governance).',
+    )
+    .argument('<id>', 'the server id')
+    .option('--tier <tier>', "the runtime tier (default: the server's, else the configured default)")
+    .option('--backend <backend>', 'preferred backend: docker or kubernetes (the decision may override it)')
+    .option('--capability <capability...>', 'capabilities the workload needs, e.g. gpu')
+    .action(
+      async (id: string, opts: { tier?: string; backend?: string; capability?: string[] }, cmd: Command) => {
+        const { client, out } = contextFor(cmd, io);
+        const body: Partial<StartServerBody> = {
+          ...defined({ tier: opts.tier, backend: opts.backend }),
+          ...(opts.capability ? { capabilities: opts.capability } : {}),
+        };
+        const answer = await withSpinner(io, `Starting server ${id}`, () =>
+          client.call(API.serversStart, { params: { id }, body }),
+        );
+        if (out.json) return out.raw(answer);
+        const {
+          launch_id,
+          status,
+          decision: d,
+        } = decode(startServerResponseSchema, answer, 'POST /api/servers/:id/start');
+        out.record([
+          ['launch', launch_id],
+          ['status', status],
+          ['outcome', outcomeOf(d)],
+          ['decision', d.id],
+          ['tier', d.tier],
+          [
+            'backend',
+            d.backend === d.candidate_backend ? d.backend : `${d.backend} (asked ${d.candidate_backend})`,
+          ],
+          ['executor', d.executor_name],
+          ['image', d.image],
+          ['requires build', d.requires_build],
+          ['notes', d.policy_notes.join('\n')],
+        ]);
+      },
+    );
+
+  servers
+    .command('stop')
+    .description('Stop a server (stopping a stopped server changes nothing).')
+    .argument('<id>', 'the server id')
+    .option('--reason <text>', 'why, for the audit trail')
+    .action(async (id: string, opts: { reason?: string }, cmd: Command) => {
+      const { client, out } = contextFor(cmd, io);
+      const answer = await withSpinner(io, `Stopping server ${id}`, () =>
+        client.call(API.serversStop, { params: { id }, body: defined({ reason: opts.reason }) }),
+      );
+      if (out.json) return out.raw(answer);
+      const r = decode(stopServerResponseSchema, answer, 'POST /api/servers/:id/stop');
+      out.line(r.stopped ? `Stopped server ${id}.` : `Server ${id} was not running (status ${r.status}).`);
+    });
+
+  servers
+    .command('logs')
+    .description("Show the tail of a running server's log, or follow it with --follow.")
+    .argument('<id>', 'the server id')
+    .addOption(new Option('--tail <n>', 'lines from the end (default 200)').argParser(positiveInt(10_000)))
+    .option('--follow', 'keep streaming new lines (Ctrl-C to stop)')
+    .action(async (id: string, opts: { tail?: number; follow?: boolean }, cmd: Command) => {
+      const { client, out } = contextFor(cmd, io);
+      if (!opts.follow) {
+        const answer = await client.call(API.serversLogs, { params: { id }, query: { tail: opts.tail } });
+        if (out.json) return out.raw(answer);
+        for (const line of decode(serverLogsResponseSchema, answer, 'GET /api/servers/:id/logs').lines)
+          out.line(line);
+        return;
+      }
+      const connection = resolveConnection(cmd.optsWithGlobals<GlobalOptions>(), io);
+      const path = `${API.serversLogs.path.replace(':id', encodeURIComponent(id))}?follow=true${opts.tail ? `&tail=${opts.tail}` : ''}`;
+      await followSse(io, connection, path, (event) => {
+        if (event.type === 'end') return true;
+        const line = (event.data as { line?: unknown }).line;
+        if (event.type !== 'log' || typeof line !== 'string') return false;
+        if (out.json) out.line(JSON.stringify(event.data));
+        else out.line(line);
+        return false;
+      });
     });
 }
 
