@@ -207,6 +207,9 @@ async function main(): Promise<void> {
       REGISTRY_URL: `${registry}/bench`,
       REGISTRY_INSECURE: 'true',
       BUILD_WORKDIR: join(root, 'work'),
+      // The bench's repository is a local path; its eight concurrent builds all run at once, as before the cap.
+      BUILD_ALLOW_LOCAL_SOURCES: 'true',
+      BUILD_MAX_CONCURRENT: '8',
       OUTBOX_POLL_INTERVAL_MS: '100',
     });
     const url = `http://127.0.0.1:${port}`;

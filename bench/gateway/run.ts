@@ -227,6 +227,9 @@ async function main() {
     GATEWAY_UPSTREAM_MARKETPLACE: upstreamUrl,
     // Rate limiting stays on (in memory) with a budget the load never reaches, so its cost is in the figures.
     RATE_LIMIT_PER_MINUTE: String(100_000_000),
+    // All streams share one token, and a forced reconnect briefly holds old and new streams at once.
+    SSE_MAX_STREAMS_PER_TOKEN: String(2 * SSE_STREAMS),
+    SSE_MAX_STREAMS: String(2 * SSE_STREAMS),
     OTEL_SDK_DISABLED: 'true',
   });
   const token = readFileSync(tokenFile, 'utf8').trim();

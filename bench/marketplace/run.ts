@@ -1,0 +1,376 @@
+// Marketplace benchmark. Seeds a catalog (default 1,000,000 entries and 3,000,000 certifications) with COPY, then
+// drives each list query open-loop at a fixed rate (default 500 req/s) straight to the marketplace service, and, as
+// the baseline in the same run, the same SQL the service runs for that page (list, certifications, promotions, tier
+// requirements) straight to Postgres with `pg`, on a pool of the service's size. Prints p50/p99 per query and the
+// plan check (no sequential scan on the catalog or certification tables).
+//   pnpm --filter @mcp-host/bench marketplace [--entries N] [--certifications N] [--rate R] [--seconds S]
+import { fork, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import { join, resolve } from 'node:path';
+import { Pool, type PoolClient } from 'pg';
+import { createTestDatabase } from '@mcp-host/platform/testing';
+import { percentile, printTable } from '../lib/stats';
+import { seedCatalog, type PgLikeClient } from '../../apps/marketplace/test/support/seed-catalog';
+
+function flag(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  const raw = i >= 0 ? process.argv[i + 1] : process.env[`BENCH_${name.toUpperCase()}`];
+  return raw === undefined ? fallback : Number(raw);
+}
+
+const ENTRIES = flag('entries', 1_000_000);
+const CERTIFICATIONS = flag('certifications', 3_000_000);
+const RATE = flag('rate', 500);
+const SECONDS = flag('seconds', 10);
+const WARMUP_SECONDS = flag('warmup', 3);
+const SERIAL = flag('serial', 200);
+const POOL = 10;
+const HERE = __dirname;
+const DIST = resolve(HERE, '..', '..', 'apps', 'marketplace', 'dist');
+const WATCHED = new Set(['catalog_entries', 'catalog_artifacts', 'evaluation_certifications']);
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+type Manager = { query(sql: string, params?: unknown[]): Promise<unknown> };
+interface CatalogFilter {
+  limit: number;
+  after?: { serverName: string; serverId: string; sortRank: string; entryId: string };
+  serverType?: string;
+  status?: string;
+  tier?: string;
+  q?: string;
+}
+const { CatalogRepository } = require(`${DIST}/catalog/catalog.repository.js`) as {
+  CatalogRepository: new () => {
+    list(
+      m: Manager,
+      f: CatalogFilter,
+    ): Promise<{ artifact_run_id: string | null; manifest_digest: string | null }[]>;
+    listQuery(f: CatalogFilter): { sql: string; params: unknown[] };
+  };
+};
+const { EvaluationRepository } = require(`${DIST}/evaluations/evaluation.repository.js`) as {
+  EvaluationRepository: new () => {
+    list(m: Manager, f: { limit: number; status?: string }, now: Date): Promise<unknown[]>;
+    listQuery(f: { limit: number; status?: string }, now: Date): { sql: string; params: unknown[] };
+    forArtifacts(m: Manager, ids: string[], now: Date): Promise<unknown[]>;
+  };
+};
+const { PromotionRepository } = require(`${DIST}/catalog/promotion.repository.js`) as {
+  PromotionRepository: new () => { forDigests(m: Manager, digests: string[]): Promise<unknown[]> };
+};
+const { TierRequirementRepository } = require(`${DIST}/evaluations/tier-requirement.repository.js`) as {
+  TierRequirementRepository: new () => { all(m: Manager): Promise<unknown[]> };
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+interface LoadResult {
+  p50: number;
+  p99: number;
+  achieved: number;
+  errors: number;
+  lagMs: number;
+}
+
+/** Open loop: sends on a fixed schedule whatever the answers do, and measures each from its scheduled send. */
+async function openLoop(send: () => Promise<boolean>, rate: number, seconds: number): Promise<LoadResult> {
+  const total = Math.round(rate * seconds);
+  const latencies: number[] = [];
+  let errors = 0;
+  let done = 0;
+  let lag = 0;
+  const start = performance.now();
+  await new Promise<void>((finish) => {
+    let i = 0;
+    const fire = () => {
+      const now = performance.now();
+      while (i < total && start + (i * 1000) / rate <= now) {
+        const scheduled = start + (i * 1000) / rate;
+        lag = Math.max(lag, now - scheduled);
+        i += 1;
+        send()
+          .then((ok) => {
+            if (ok) latencies.push(performance.now() - scheduled);
+            else errors += 1;
+          })
+          .catch(() => {
+            errors += 1;
+          })
+          .finally(() => {
+            if (++done === total) finish();
+          });
+      }
+      if (i < total) setTimeout(fire, Math.max(0, start + (i * 1000) / rate - performance.now()));
+    };
+    fire();
+  });
+  const elapsed = (performance.now() - start) / 1000;
+  const sorted = latencies.sort((a, b) => a - b);
+  return {
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    achieved: latencies.length / elapsed,
+    errors,
+    lagMs: lag,
+  };
+}
+
+/** One request at a time: what a single page costs on each path when nothing queues. */
+async function serial(send: () => Promise<boolean>, n: number): Promise<{ p50: number; p99: number }> {
+  const latencies: number[] = [];
+  for (let i = 0; i < n; i += 1) {
+    const t0 = performance.now();
+    if (await send()) latencies.push(performance.now() - t0);
+  }
+  const sorted = latencies.sort((a, b) => a - b);
+  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+}
+
+function httpGet(agent: http.Agent, url: URL): Promise<boolean> {
+  return new Promise((resolvePromise) => {
+    const req = http.request(url, { agent }, (res) => {
+      res.on('data', () => undefined);
+      res.on('end', () => resolvePromise(res.statusCode === 200));
+    });
+    req.on('error', () => resolvePromise(false));
+    req.end();
+  });
+}
+
+async function startService(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
+  const child = fork(join(HERE, 'service-process.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    cwd: resolve(HERE, '..'),
+    env: { ...process.env, ...env },
+  });
+  const url = await new Promise<string>((res, rej) => {
+    child.once('message', (m: { url: string }) => res(m.url));
+    child.once('exit', (code) => rej(new Error(`marketplace exited with ${code}`)));
+  });
+  return { child, url };
+}
+
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  Plans?: PlanNode[];
+}
+const seqScans = (n: PlanNode): string[] => [
+  ...(n['Node Type'] === 'Seq Scan' && WATCHED.has(n['Relation Name'] ?? '')
+    ? [n['Relation Name'] as string]
+    : []),
+  ...(n.Plans ?? []).flatMap(seqScans),
+];
+
+/** Filter values that hit, read back from a database an earlier run seeded. */
+async function sampleOf(c: PoolClient) {
+  const row = (
+    await c.query(
+      `SELECT e.server_type, e.tier_key, a.manifest_digest, e.server_name, e.server_id::text
+         FROM catalog_entries e JOIN catalog_artifacts a ON a.id = e.artifact_run_id
+        ORDER BY e.entry_id OFFSET $1 LIMIT 1`,
+      [Math.floor(ENTRIES / 2)],
+    )
+  ).rows[0];
+  return {
+    serverType: row.server_type as string,
+    tier: row.tier_key as string,
+    digest: row.manifest_digest as string,
+    serverName: row.server_name as string,
+    serverId: row.server_id as string,
+  };
+}
+
+async function main() {
+  // BENCH_DATABASE_URL: a database an earlier run seeded (kept, not dropped), to measure again without reseeding.
+  const reuse = process.env.BENCH_DATABASE_URL;
+  const db = reuse
+    ? { url: reuse, drop: async () => undefined }
+    : await createTestDatabase('bench_marketplace');
+  const service = await startService({
+    DATABASE_URL: db.url,
+    DATABASE_POOL_SIZE: String(POOL),
+    KAFKA_BROKERS: '127.0.0.1:1',
+    EVENT_CONSUMER_ENABLED: 'false',
+    OUTBOX_RELAY_ENABLED: 'false',
+    EVALUATION_EXPIRY_SWEEP_MS: '0',
+    LOG_LEVEL: 'warn',
+    BIND_PORT: '0',
+    BIND_ADDRESS: '127.0.0.1',
+  });
+  const pool = new Pool({
+    connectionString: db.url,
+    max: POOL,
+    options: '-c search_path=marketplace,public',
+  });
+  try {
+    const seedStart = performance.now();
+    const seeder: PoolClient = await pool.connect();
+    let sample;
+    try {
+      const existing = Number((await seeder.query('SELECT count(*) AS n FROM catalog_entries')).rows[0].n);
+      if (existing > 0 && existing !== ENTRIES)
+        throw new Error(`the database holds ${existing} entries, not ${ENTRIES}`);
+      sample =
+        existing > 0
+          ? await sampleOf(seeder)
+          : (
+              await seedCatalog(
+                seeder as unknown as PgLikeClient & { query(sql: string): Promise<unknown> },
+                {
+                  entries: ENTRIES,
+                  certifications: CERTIFICATIONS,
+                },
+              )
+            ).sample;
+    } finally {
+      seeder.release();
+    }
+    const seedSeconds = (performance.now() - seedStart) / 1000;
+    console.log(
+      reuse
+        ? `reusing ${ENTRIES} seeded entries`
+        : `seeded ${ENTRIES} entries and ${CERTIFICATIONS} certifications with COPY in ${seedSeconds.toFixed(1)} s`,
+    );
+
+    const deep = (
+      await pool.query<{ n: string; s: string; r: string; e: string }>(
+        `SELECT server_name AS n, server_id AS s, sort_rank::text AS r, entry_id AS e FROM catalog_entries
+          ORDER BY server_name, server_id, sort_rank, entry_id OFFSET $1 LIMIT 1`,
+        [Math.floor(ENTRIES * 0.9)],
+      )
+    ).rows[0];
+    const deepCursor = Buffer.from(JSON.stringify(deep)).toString('base64url');
+    const deepKey = { serverName: deep.n, serverId: deep.s, sortRank: deep.r, entryId: deep.e };
+
+    const m: Manager = { query: async (sql, params) => (await pool.query(sql, params as unknown[])).rows };
+    const catalog = new CatalogRepository();
+    const evaluations = new EvaluationRepository();
+    const promotions = new PromotionRepository();
+    const requirements = new TierRequirementRepository();
+    const now = new Date();
+    /** The SQL the service runs for one catalog page: the list, then the page's certifications, lineage and tiers. */
+    const catalogPage = async (f: Omit<CatalogFilter, 'limit'>): Promise<boolean> => {
+      const rows = await catalog.list(m, { ...f, limit: 51 });
+      const page = rows.slice(0, 50);
+      await Promise.all([
+        evaluations.forArtifacts(
+          m,
+          page.flatMap((r) => (r.artifact_run_id ? [r.artifact_run_id] : [])),
+          now,
+        ),
+        promotions.forDigests(m, [
+          ...new Set(page.flatMap((r) => (r.manifest_digest ? [r.manifest_digest] : []))),
+        ]),
+        requirements.all(m),
+      ]);
+      return true;
+    };
+
+    const queries: {
+      name: string;
+      path: string;
+      direct: () => Promise<boolean>;
+      plan?: { sql: string; params: unknown[] };
+    }[] = [
+      {
+        name: 'catalog first page',
+        path: '/api/marketplace',
+        direct: () => catalogPage({}),
+        plan: catalog.listQuery({ limit: 51 }),
+      },
+      {
+        name: 'server_type',
+        path: `/api/marketplace?server_type=${sample.serverType}`,
+        direct: () => catalogPage({ serverType: sample.serverType }),
+        plan: catalog.listQuery({ limit: 51, serverType: sample.serverType }),
+      },
+      {
+        name: 'status=failed',
+        path: '/api/marketplace?status=failed',
+        direct: () => catalogPage({ status: 'failed' }),
+        plan: catalog.listQuery({ limit: 51, status: 'failed' }),
+      },
+      {
+        name: 'tier',
+        path: `/api/marketplace?tier=${encodeURIComponent(sample.tier)}`,
+        direct: () => catalogPage({ tier: sample.tier }),
+        plan: catalog.listQuery({ limit: 51, tier: sample.tier }),
+      },
+      {
+        name: 'q hit (digest)',
+        path: `/api/marketplace?q=${sample.digest.slice(7, 23)}`,
+        direct: () => catalogPage({ q: sample.digest.slice(7, 23) }),
+        plan: catalog.listQuery({ limit: 51, q: sample.digest.slice(7, 23) }),
+      },
+      {
+        name: 'q no hit',
+        path: '/api/marketplace?q=no-such-artifact-anywhere',
+        direct: () => catalogPage({ q: 'no-such-artifact-anywhere' }),
+        plan: catalog.listQuery({ limit: 51, q: 'no-such-artifact-anywhere' }),
+      },
+      {
+        name: 'deep keyset page (90%)',
+        path: `/api/marketplace?cursor=${deepCursor}`,
+        direct: () => catalogPage({ after: deepKey }),
+        plan: catalog.listQuery({ limit: 51, after: deepKey }),
+      },
+      {
+        name: 'evaluations first page',
+        path: '/api/evaluations',
+        direct: async () => (await evaluations.list(m, { limit: 51 }, now), true),
+        plan: evaluations.listQuery({ limit: 51 }, now),
+      },
+      {
+        name: 'evaluations status=expired',
+        path: '/api/evaluations?status=expired',
+        direct: async () => (await evaluations.list(m, { limit: 51, status: 'expired' }, now), true),
+        plan: evaluations.listQuery({ limit: 51, status: 'expired' }, now),
+      },
+    ];
+
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+    const rows: Record<string, string | number>[] = [];
+    for (const q of queries) {
+      const url = new URL(q.path, service.url);
+      const viaService = () => httpGet(agent, url);
+      await openLoop(viaService, Math.min(RATE, 200), WARMUP_SECONDS);
+      await openLoop(q.direct, Math.min(RATE, 200), WARMUP_SECONDS);
+      const svcSerial = await serial(viaService, SERIAL);
+      const pgSerial = await serial(q.direct, SERIAL);
+      const svc = await openLoop(viaService, RATE, SECONDS);
+      const pg = await openLoop(q.direct, RATE, SECONDS);
+      const explain = q.plan
+        ? (await pool.query(`EXPLAIN (FORMAT JSON) ${q.plan.sql}`, q.plan.params)).rows[0]['QUERY PLAN'][0]
+            .Plan
+        : undefined;
+      rows.push({
+        query: q.name,
+        'serial svc p50': svcSerial.p50,
+        'serial pg p50': pgSerial.p50,
+        'service p50 ms': svc.p50,
+        'service p99 ms': svc.p99,
+        'pg p50 ms': pg.p50,
+        'pg p99 ms': pg.p99,
+        'service req/s': svc.achieved,
+        errors: svc.errors + pg.errors,
+        'seq scans': explain ? seqScans(explain as PlanNode).join(',') || 'none' : '-',
+      });
+      console.log(`${q.name}: service p99 ${svc.p99.toFixed(2)} ms, pg p99 ${pg.p99.toFixed(2)} ms`);
+    }
+    agent.destroy();
+    printTable(
+      `Marketplace, ${ENTRIES.toLocaleString('en')} entries / ${CERTIFICATIONS.toLocaleString('en')} certifications, open loop at ${RATE} req/s for ${SECONDS} s (goal: p99 ≤ 15 ms, no seq scan)`,
+      rows,
+    );
+  } finally {
+    await pool.end();
+    service.child.send({ ask: 'stop' });
+    await new Promise((r) => service.child.once('exit', r));
+    await db.drop();
+  }
+}
+
+void main().catch((err: unknown) => {
+  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});
