@@ -77,10 +77,12 @@ describe('route table', () => {
     expect(new Set(shapes).size).toBe(shapes.length);
   });
 
-  it('when routes are declared, then reads need viewer, tokens need admin and mutations at least operator', () => {
+  it('when routes are declared, then reads need viewer (the audit trail operator), tokens need admin and mutations at least operator', () => {
     for (const route of ROUTES) {
       if (route.path === '/api/tokens/me') expect(route.role).toBe('viewer');
       else if (route.path.startsWith('/api/tokens')) expect(route.role).toBe('admin');
+      // The audit trail shows every subject's tool calls and their arguments, so a viewer token does not read it.
+      else if (route.path.startsWith('/api/audit')) expect(route.role).toBe('operator');
       else if (route.method === 'GET') expect(['viewer', 'admin']).toContain(route.role);
       else expect(['operator', 'admin']).toContain(route.role);
     }
