@@ -9,6 +9,7 @@ import {
   type Server,
   type ServerToolsDrifted,
   type ServerToolsResponse,
+  sha256Hex,
 } from '@mcp-host/contracts';
 import { createServiceApp, type ServiceApp } from '@mcp-host/platform';
 import {
@@ -23,7 +24,6 @@ import {
 } from '@mcp-host/platform/testing';
 import { DataSource } from 'typeorm';
 import { PolicyEngineModule } from '../src';
-import { sha256Hex } from '../src/tools/tool-manifest';
 import { startLocalEngine, type LocalEngine } from './support/local-engine';
 import { buildVariantImage, FORECAST_DESCRIPTION, PULLED_DESCRIPTION } from './support/variant-images';
 

@@ -13,6 +13,9 @@ import {
   type ServerToolsDrifted,
   type ServerToolsResponse,
   type ToolManifest,
+  buildManifest,
+  sha256Hex,
+  type ListedTool,
 } from '@mcp-host/contracts';
 import { createServiceApp, type ServiceApp } from '@mcp-host/platform';
 import {
@@ -29,7 +32,6 @@ import { DataSource } from 'typeorm';
 import { PolicyEngineModule } from '../src';
 import { ExecutorRegistry } from '../src/runtime/executor-registry';
 import type { LaunchedInstance, LaunchSpec, RuntimeExecutor } from '../src/runtime/runtime-executor';
-import { buildManifest, sha256Hex, type ListedTool } from '../src/tools/tool-manifest';
 import { RecordingExecutor } from './support/recording-executor';
 import { startMutableServer } from './support/mcp-test-servers';
 

@@ -81,5 +81,6 @@ export * from './route-schemas';
 export * from './openapi';
 export * from './audit.schema';
 export * from './tools.schema';
+export * from './tool-manifest';
 export * from './lifecycle.schema';
 export * from './sessions.schema';

@@ -6,8 +6,13 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';
-import type { ToolManifest } from '@mcp-host/contracts';
-import { buildManifest, canonicalJson, sha256Hex, type ListedTool } from '../tools/tool-manifest';
+import {
+  type ToolManifest,
+  buildManifest,
+  canonicalJson,
+  sha256Hex,
+  type ListedTool,
+} from '@mcp-host/contracts';
 import { listToolsOf } from '../tools/tool-watcher.service';
 
 export type CheckStatus = 'pass' | 'fail' | 'skipped';

@@ -5,11 +5,16 @@ import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } f
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import type { ToolManifest } from '@mcp-host/contracts';
+import {
+  type ToolManifest,
+  canonicalJson,
+  blockedTools,
+  buildManifest,
+  diffManifests,
+  type ListedTool,
+} from '@mcp-host/contracts';
 import { InjectConfig, InjectLogger, OutboxService, Transactions } from '@mcp-host/platform';
 import type { RuntimeLogger as Logger } from '../runtime/runtime-logger';
-import { canonicalJson } from './tool-manifest';
-import { blockedTools, buildManifest, diffManifests, type ListedTool } from './tool-manifest';
 import { ToolManifestRepository, type WatchTarget } from './tool-manifest.repository';
 import type { ToolsConfig } from './tools.config';
 

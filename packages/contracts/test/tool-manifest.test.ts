@@ -1,13 +1,13 @@
 // The tool manifest as hashes: canonical JSON, a digest that does not depend on order, and the diff a drift reports.
 import { createHash } from 'node:crypto';
-import { toolManifestSchema } from '@mcp-host/contracts';
 import {
   blockedTools,
   buildManifest,
   canonicalJson,
   diffManifests,
+  toolManifestSchema,
   type ListedTool,
-} from '../src/tools/tool-manifest';
+} from '../src';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 

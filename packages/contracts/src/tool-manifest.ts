@@ -1,7 +1,8 @@
+// Shared by the policy engine (discovery, drift, conformance) and mcpctl (servers discover), so both hash alike.
 // A server's tool manifest as hashes: per tool the SHA-256 of its description and of the canonical JSON of its input
 // schema, its annotations, and a digest of the whole (tools sorted by name), plus the diff of two manifests (drift).
 import { createHash } from 'node:crypto';
-import type { ToolDriftChange, ToolManifest, ToolManifestEntry } from '@mcp-host/contracts';
+import type { ToolDriftChange, ToolManifest, ToolManifestEntry } from './tools.schema';
 
 /** What `tools/list` answers per tool, loosely: only the fields the manifest hashes are read. */
 export interface ListedTool {
