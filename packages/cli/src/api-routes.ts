@@ -70,6 +70,7 @@ export const API = {
   serversIntelligence: { method: 'GET', path: '/api/servers/:id/intelligence' },
   serversConfig: { method: 'GET', path: '/api/servers/:id/config' },
   serversVm: { method: 'GET', path: '/api/servers/:id/vm' },
+  serversTools: { method: 'GET', path: '/api/servers/:id/tools' },
   trustRegistryList: { method: 'GET', path: '/api/trust/registry' },
   trustRegistryGet: { method: 'GET', path: '/api/trust/registry/:id' },
   trustRegistryHistory: { method: 'GET', path: '/api/trust/registry/:id/history' },
@@ -87,7 +88,17 @@ export const API = {
   lifecycleStream: { method: 'GET', path: '/api/lifecycle/stream' },
 } as const satisfies Record<string, RouteRef>;
 
-/** Command path (topic, then verb) → the route it calls. Every leaf command of the program appears here. */
+/** Commands that work without the gateway: they write a local file's text or talk to the URL they are given. */
+export const LOCAL_COMMANDS: readonly string[] = [
+  'access grant init',
+  'access session init',
+  'servers discover',
+];
+
+/**
+ * Command path (topic, then verb) → the route it calls (the main one, for commands that call several). Every leaf
+ * command of the program appears here or in LOCAL_COMMANDS.
+ */
 export const COMMAND_ROUTES: Readonly<Record<string, RouteRef>> = {
   status: API.status,
   whoami: API.tokensMe,
@@ -105,6 +116,7 @@ export const COMMAND_ROUTES: Readonly<Record<string, RouteRef>> = {
   'servers start': API.serversStart,
   'servers stop': API.serversStop,
   'servers logs': API.serversLogs,
+  'servers tools': API.serversTools,
   'policy decisions': API.policyDecisionsList,
   'policy decision': API.policyDecisionsGet,
   'policy watch': API.policyStream,
@@ -136,12 +148,14 @@ export const COMMAND_ROUTES: Readonly<Record<string, RouteRef>> = {
   'grants get': API.grantsGet,
   'grants create': API.grantsCreate,
   'grants delete': API.grantsDelete,
+  'access grant apply': API.grantsCreate,
   'access grant list': API.grantsList,
   'access grant get': API.grantsGet,
   'access grant create': API.grantsCreate,
   'access grant enable': API.grantsEnable,
   'access grant disable': API.grantsDisable,
   'access grant delete': API.grantsDelete,
+  'access session apply': API.sessionsCreate,
   'access session list': API.sessionsList,
   'access session get': API.sessionsGet,
   'access session create': API.sessionsCreate,

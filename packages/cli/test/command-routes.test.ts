@@ -1,7 +1,7 @@
 // Every command calls a route the gateway declares, and every leaf command says which one.
 import { ROUTES } from '@mcp-host/contracts';
 import type { Command } from 'commander';
-import { COMMAND_ROUTES, buildProgram } from '../src';
+import { COMMAND_ROUTES, LOCAL_COMMANDS, buildProgram } from '../src';
 import { runCli } from './stub-server';
 
 function leafCommands(cmd: Command, prefix: string[] = []): string[] {
@@ -23,10 +23,10 @@ const program = buildProgram({
 });
 
 describe('command routes', () => {
-  it('when the program is built, then every leaf command has a declared route and no route is stale', () => {
+  it('when the program is built, then every leaf command has a declared route or is local, and no route is stale', () => {
     const leaves = leafCommands(program).sort();
 
-    expect(leaves).toEqual(Object.keys(COMMAND_ROUTES).sort());
+    expect(leaves).toEqual([...Object.keys(COMMAND_ROUTES), ...LOCAL_COMMANDS].sort());
   });
 
   it.each(Object.entries(COMMAND_ROUTES))(

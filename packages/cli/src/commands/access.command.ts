@@ -1,6 +1,7 @@
-// `mcpctl access grant list|get|create|enable|disable|delete` and `mcpctl access session
-// list|get|create|revoke|unrevoke`: who may call which tools of an MCP server through /mcp/:server, and the agent
-// sessions (trust level, expiry, revocation) a caller presents there in the Mcp-Host-Agent-Session header.
+// `mcpctl access grant init|apply|list|get|create|enable|disable|delete` and `mcpctl access session
+// init|apply|list|get|create|revoke|unrevoke`: who may call which tools of an MCP server through /mcp/:server, and
+// the agent sessions (trust level, expiry, revocation) a caller presents there in the Mcp-Host-Agent-Session
+// header. `init` writes a YAML manifest; `apply -f` makes the API match one.
 import {
   AGENT_SESSION_MAX_TTL_SECONDS,
   AGENT_SESSION_STATES,
@@ -10,16 +11,26 @@ import {
   grantListResponseSchema,
   grantSchema,
   type AgentSession,
+  type CreateAgentSessionBody,
   type Grant,
 } from '@mcp-host/contracts';
 import { Command, Option } from 'commander';
-import { decode } from '../api-client';
+import { decode, type ApiClient } from '../api-client';
+import { CliError } from '../cli-error';
 import { API } from '../api-routes';
 import { contextFor } from '../context';
 import type { CliIo } from '../io';
 import { withSpinner, type Column } from '../output';
 import { fetchPages } from '../paginate';
 import { positiveInt } from '../parse-args';
+import {
+  grantTemplate,
+  parseGrantManifests,
+  parseSessionManifests,
+  sameTools,
+  sessionTemplate,
+  type GrantManifest,
+} from './access-manifests';
 
 const GRANT_COLUMNS: readonly Column<Grant>[] = [
   { header: 'ID', value: (g) => g.id },
@@ -63,10 +74,108 @@ function toolList(value: string, previous: string[] = []): string[] {
 const versionOption = () =>
   new Option('--version <n>', 'the version you read').argParser(positiveInt()).makeOptionMandatory();
 
+/** Reads a manifest named by -f; `-` is not supported, so a typo never waits on a terminal. */
+function readManifest(io: CliIo, file: string): string {
+  const text = io.readFile(file);
+  if (text === undefined) throw new CliError(`${file} does not exist.`);
+  return text;
+}
+
+interface Applied<T> {
+  action: 'created' | 'unchanged' | 'replaced' | 'enabled' | 'disabled';
+  item: T;
+}
+
+const APPLIED_GRANT_COLUMNS: readonly Column<Applied<Grant>>[] = [
+  { header: 'ACTION', value: (a) => a.action },
+  ...GRANT_COLUMNS.map((c) => ({ header: c.header, value: (a: Applied<Grant>) => c.value(a.item) })),
+];
+
+/**
+ * Makes one grant match its manifest. The grant of a subject on a server is found by those two; same tools: kept
+ * (enabled or disabled as stated); other tools: the old grant is deleted at its version and the new one created,
+ * since a grant's tools are not edited in place. Two grants for one subject and server are left for a person.
+ */
+async function applyGrant(client: ApiClient, m: GrantManifest): Promise<Applied<Grant>> {
+  const page = await fetchPages(
+    client,
+    API.grantsList,
+    { server_id: m.body.server_id, subject: m.body.subject },
+    true,
+  );
+  const existing = decode(grantListResponseSchema, page, 'GET /api/grants').items.filter(
+    (g) => g.server_id === m.body.server_id && g.subject === m.body.subject,
+  );
+  if (existing.length > 1)
+    throw new CliError(
+      `${existing.length} grants exist for ${m.body.subject} on server ${m.body.server_id} (${existing.map((g) => g.id).join(', ')}); delete all but one, then apply again.`,
+    );
+  const current = existing[0];
+  let action: Applied<Grant>['action'];
+  let grant: Grant;
+  if (
+    current !== undefined &&
+    sameTools(current.allow_tools, m.body.allow_tools) &&
+    sameTools(current.deny_tools, m.body.deny_tools)
+  ) {
+    grant = current;
+    action = 'unchanged';
+  } else {
+    if (current !== undefined)
+      await client.call(API.grantsDelete, {
+        params: { id: current.id },
+        query: { version: current.version },
+      });
+    grant = decode(grantSchema, await client.call(API.grantsCreate, { body: m.body }), 'POST /api/grants');
+    action = current === undefined ? 'created' : 'replaced';
+  }
+  const enabled = grant.enabled !== false;
+  if (enabled !== m.enabled) {
+    const route = m.enabled ? API.grantsEnable : API.grantsDisable;
+    grant = decode(
+      grantSchema,
+      await client.call(route, { params: { id: grant.id }, body: { version: grant.version } }),
+      `POST ${route.path}`,
+    );
+    if (action === 'unchanged') action = m.enabled ? 'enabled' : 'disabled';
+  }
+  return { action, item: grant };
+}
+
 function registerGrantCommands(access: Command, io: CliIo): void {
   const grant = access
     .command('grant')
     .description('MCP tool grants: which subject may call which tools of a server (deny wins over allow).');
+
+  grant
+    .command('init')
+    .description('Print a commented YAML grant manifest to edit and apply (no API call).')
+    .option('--server <id>', 'the MCP server id')
+    .option('--subject <subject>', 'token:<token id>, subject:<subject>, or role:<role>')
+    .option('--allow <tools>', 'tools to allow, comma-separated (repeatable; default *)', toolList)
+    .option('--deny <tools>', 'tools to deny, comma-separated (repeatable)', toolList)
+    .action((opts: { server?: string; subject?: string; allow?: string[]; deny?: string[] }) => {
+      io.stdout(grantTemplate(opts));
+    });
+
+  grant
+    .command('apply')
+    .description(
+      'Make the grants match a YAML manifest (one or more documents): create, keep, replace, enable or disable.',
+    )
+    .requiredOption('-f, --file <path>', 'the manifest (mcpctl access grant init writes one)')
+    .action(async (opts: { file: string }, cmd: Command) => {
+      const { client, out } = contextFor(cmd, io);
+      // Every document is checked before the first call, so a typo in the third grant changes nothing.
+      const manifests = parseGrantManifests(readManifest(io, opts.file), opts.file);
+      const applied: Applied<Grant>[] = [];
+      for (const m of manifests)
+        applied.push(
+          await withSpinner(io, `Applying the grant for ${m.body.subject}`, () => applyGrant(client, m)),
+        );
+      if (out.json) return out.raw(applied.map((a) => ({ action: a.action, grant: a.item })));
+      out.table(applied, APPLIED_GRANT_COLUMNS, 'No grants.');
+    });
 
   grant
     .command('list')
@@ -167,10 +276,79 @@ function registerGrantCommands(access: Command, io: CliIo): void {
     });
 }
 
+const APPLIED_SESSION_COLUMNS: readonly Column<Applied<AgentSession>>[] = [
+  { header: 'ACTION', value: (a) => a.action },
+  ...SESSION_COLUMNS.map((c) => ({ header: c.header, value: (a: Applied<AgentSession>) => c.value(a.item) })),
+];
+
+/**
+ * Makes one agent session match its manifest. An active session of the same agent, principal and server at the same
+ * trust level is kept; at another trust level it is revoked and a new one opened; with none, one is opened.
+ */
+async function applySession(client: ApiClient, body: CreateAgentSessionBody): Promise<Applied<AgentSession>> {
+  const page = await fetchPages(
+    client,
+    API.sessionsList,
+    { agent_id: body.agent_id, subject: body.subject, server_id: body.server_id, state: 'active' },
+    true,
+  );
+  const active = decode(agentSessionListResponseSchema, page, 'GET /api/sessions').items.filter(
+    (s) =>
+      s.agent_id === body.agent_id &&
+      s.subject === body.subject &&
+      s.server_id === (body.server_id ?? null) &&
+      sessionState(s) === 'active',
+  );
+  const same = active.find((s) => s.trust_level === body.trust_level);
+  if (same !== undefined) return { action: 'unchanged', item: same };
+  for (const s of active)
+    await client.call(API.sessionsRevoke, { params: { id: s.id }, body: { version: s.version } });
+  const created = decode(
+    agentSessionSchema,
+    await client.call(API.sessionsCreate, { body }),
+    'POST /api/sessions',
+  );
+  return { action: active.length > 0 ? 'replaced' : 'created', item: created };
+}
+
 function registerSessionCommands(access: Command, io: CliIo): void {
   const session = access
     .command('session')
     .description('Agent sessions: an agent acting for a principal, with a trust level and an expiry.');
+
+  session
+    .command('init')
+    .description('Print a commented YAML agent-session manifest to edit and apply (no API call).')
+    .option('--agent <id>', 'the agent acting in the session')
+    .option('--subject <subject>', 'token:<token id> or subject:<subject>')
+    .option('--server <id>', 'the one MCP server it may reach')
+    .addOption(new Option('--trust <level>', 'its trust level').choices([...TRUST_LEVELS]))
+    .addOption(
+      new Option('--ttl <seconds>', 'how long it lasts').argParser(
+        positiveInt(AGENT_SESSION_MAX_TTL_SECONDS),
+      ),
+    )
+    .action((opts: { agent?: string; subject?: string; server?: string; trust?: string; ttl?: number }) => {
+      io.stdout(sessionTemplate(opts));
+    });
+
+  session
+    .command('apply')
+    .description('Open the agent sessions a YAML manifest states, keeping matching active ones.')
+    .requiredOption('-f, --file <path>', 'the manifest (mcpctl access session init writes one)')
+    .action(async (opts: { file: string }, cmd: Command) => {
+      const { client, out } = contextFor(cmd, io);
+      const manifests = parseSessionManifests(readManifest(io, opts.file), opts.file);
+      const applied: Applied<AgentSession>[] = [];
+      for (const body of manifests)
+        applied.push(
+          await withSpinner(io, `Applying the session for ${body.agent_id}`, () =>
+            applySession(client, body),
+          ),
+        );
+      if (out.json) return out.raw(applied.map((a) => ({ action: a.action, session: a.item })));
+      out.table(applied, APPLIED_SESSION_COLUMNS, 'No sessions.');
+    });
 
   session
     .command('list')

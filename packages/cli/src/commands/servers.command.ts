@@ -1,4 +1,5 @@
-// `mcpctl servers list|get|register|update|delete`: the server registry, with optimistic locking on update and delete.
+// `mcpctl servers list|get|register|update|delete|start|stop|logs|tools|discover`: the server registry, with optimistic
+// locking on update and delete, its runtime, and its MCP tools.
 import {
   serverListResponseSchema,
   serverLogsResponseSchema,
@@ -22,6 +23,7 @@ import { positiveInt } from '../parse-args';
 import { resolveConnection, type GlobalOptions } from '../connection';
 import { followSse } from './governance.command';
 import { outcomeOf } from './policy.command';
+import { registerServerToolsCommands } from './server-tools.command';
 
 const SERVER_COLUMNS: readonly Column<Server>[] = [
   { header: 'ID', value: (s) => s.id },
@@ -271,6 +273,8 @@ export function registerServerRuntimeCommands(servers: Command, io: CliIo): void
         return false;
       });
     });
+
+  registerServerToolsCommands(servers, io);
 }
 
 /** Drops the flags the user did not pass, so the API applies its own defaults and leaves other fields alone. */
