@@ -570,6 +570,53 @@ describe('tier requirements', () => {
     expect(tiers).toEqual([`silver:${s.server_type}`, `gold:${s.server_type}`, `silver:${s.server_type}`]);
   });
 
+  it('when a run is recorded before its server names a tier, then the tier arriving later gives it its pending certifications', async () => {
+    const tier = `late${Date.now().toString(36)}`;
+    const put = await call('PUT', `/api/evaluations/requirements/${tier}`, { requirements: ['scan'] });
+    expect(put.status).toBe(200);
+    const s = await server(null);
+    const run = artifact(s);
+    await publishTestEvent(h.kafka.brokers, 'artifact.recorded', run, { source: 'build-service' });
+    await waitFor(async () => (await call('GET', `/api/marketplace/${run.id}`)).status === 200, {
+      timeoutMs: 15_000,
+      what: 'the run in the catalog',
+    });
+    const none = await call<{ items: unknown[] }>('GET', `/api/artifacts/${run.id}/evaluations`);
+    expect(none.body.items).toHaveLength(0);
+
+    // The topics are consumed independently, so the tier can reach the marketplace after the run.
+    await publishTestEvent(
+      h.kafka.brokers,
+      'server.updated',
+      { ...s, tier, version: s.version + 1, updated_at: new Date().toISOString() },
+      { source: 'policy-engine' },
+    );
+
+    const certs = await waitFor(
+      async () => {
+        const res = await call<{ items: EvaluationCertificationView[] }>(
+          'GET',
+          `/api/artifacts/${run.id}/evaluations`,
+        );
+        return res.body.items.length === 1 ? res.body.items : undefined;
+      },
+      { timeoutMs: 15_000, what: 'the pending certification from the late tier' },
+    );
+    expect(certs[0]).toMatchObject({
+      tier,
+      policy_requirement: 'scan',
+      status: 'pending',
+      manifest_digest: run.manifest_digest,
+    });
+    await waitFor(
+      async () =>
+        evaluationEvents.events.filter(
+          (e) => e.type === 'evaluation.requested' && e.payload.artifact_run_id === run.id,
+        ).length === 1,
+      { timeoutMs: 15_000, what: 'one evaluation request' },
+    );
+  });
+
   it('when 50 writes of a tier race on the same version, then exactly one wins and the rest get 409', async () => {
     const tier = `r${Date.now().toString(36)}`;
     await call('PUT', `/api/evaluations/requirements/${tier}`, { requirements: ['a'] });

@@ -222,6 +222,28 @@ export class CatalogRepository {
     return rows[0]?.tier ?? undefined;
   }
 
+  /** The server's newest run with a manifest digest: the one a (new or changed) target tier is certified on. */
+  async latestRunOf(
+    m: Manager,
+    serverId: string,
+  ): Promise<{ id: string; server_id: string; manifest_digest: string } | undefined> {
+    const rows = (await m.query(
+      `SELECT id, server_id, manifest_digest FROM catalog_artifacts
+        WHERE server_id = $1 AND manifest_digest IS NOT NULL
+        ORDER BY completed_at DESC NULLS LAST, started_at DESC NULLS LAST, id DESC LIMIT 1`,
+      [serverId],
+    )) as { id: string; server_id: string; manifest_digest: string }[];
+    return rows[0];
+  }
+
+  /** The version of the projected server, or undefined when it is not projected (yet). */
+  async serverVersion(m: Manager, serverId: string): Promise<number | undefined> {
+    const rows = (await m.query('SELECT version FROM servers WHERE id = $1', [serverId])) as {
+      version: number;
+    }[];
+    return rows[0]?.version;
+  }
+
   /** Servers whose target tier is `tier`, for re-grading when its requirements change. */
   async serverIdsOfTier(m: Manager, tier: string): Promise<string[]> {
     const rows = (await m.query('SELECT id FROM servers WHERE tier = $1', [tier])) as { id: string }[];

@@ -178,9 +178,10 @@ export class EvaluationService {
   async requestForNewRun(
     m: Manager,
     run: { id: string; server_id: string; manifest_digest: string | null },
+    knownTier?: string,
   ): Promise<void> {
     if (run.manifest_digest === null) return;
-    const tier = await this.catalog.serverTier(m, run.server_id);
+    const tier = knownTier ?? (await this.catalog.serverTier(m, run.server_id));
     if (!tier) return;
     const requirements = (await this.requirements.find(m, tier))?.requirements ?? [];
     const created = await this.repo.insertPending(
@@ -203,6 +204,23 @@ export class EvaluationService {
       })),
     );
     if (created.length > 0) await this.health.refreshServers(m, [run.server_id]);
+  }
+
+  /**
+   * A server's target tier became known or changed (server.registered or server.updated, read from the payload, so
+   * the order of this handler and the projection's does not matter): its newest run gets the pending certifications
+   * that tier requires and has not got yet. Without this, a run recorded before its server was projected would never
+   * be certified. A stale event (older than the projected server) changes nothing.
+   */
+  async requestForServer(
+    m: Manager,
+    server: { id: string; tier: string | null; version: number },
+  ): Promise<void> {
+    if (!server.tier) return;
+    const projected = await this.catalog.serverVersion(m, server.id);
+    if (projected !== undefined && projected > server.version) return;
+    const run = await this.catalog.latestRunOf(m, server.id);
+    if (run) await this.requestForNewRun(m, run, server.tier);
   }
 
   /** The payload's digest if it is the run's (or one of its platforms'), else the run's; 422 when neither works. */
