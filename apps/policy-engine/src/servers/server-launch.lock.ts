@@ -2,6 +2,8 @@
 // held on a connection of its own while one replica places the server's instance on an engine and records it.
 // Another replica (or process) that asks meanwhile is told so at once and leaves the launch to the holder; a holder
 // that dies loses its connection, and with it the lock, so the next sweep anywhere takes the launch over.
+// The holder's work needs a second connection (reads and the record of the instance), so at most a bounded number of
+// holders run at once in a process: never so many that their lock connections leave none for their own work.
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -12,10 +14,31 @@ const KEY = `SELECT hashtext(current_schema() || '.server-launch') AS ns, hashte
 
 @Injectable()
 export class ServerLaunchLock {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+  /** Holders at once: each takes one connection for the lock and at most one more for its work. */
+  private readonly maxHolders: number;
+  private holders = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(@InjectDataSource() private readonly ds: DataSource) {
+    const pool = (ds.options as { poolSize?: number }).poolSize ?? 10;
+    this.maxHolders = Math.max(1, Math.floor((pool - 2) / 2));
+  }
 
   /** Runs `fn` while holding the server's launch lock; `{ held: false }` when another session holds it. */
   async tryWith<T>(serverId: string, fn: () => Promise<T>): Promise<LockOutcome<T>> {
+    if (this.holders >= this.maxHolders) await new Promise<void>((wake) => this.waiting.push(wake));
+    else this.holders += 1;
+    try {
+      return await this.tryWithConnection(serverId, fn);
+    } finally {
+      const next = this.waiting.shift();
+      // The slot passes straight to the next waiter, so a newcomer cannot overtake it.
+      if (next) next();
+      else this.holders -= 1;
+    }
+  }
+
+  private async tryWithConnection<T>(serverId: string, fn: () => Promise<T>): Promise<LockOutcome<T>> {
     const qr = this.ds.createQueryRunner();
     await qr.connect();
     let broken: Error | undefined;
