@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { newEventAttributes, toKafkaHeaders, TOPICS } from '@mcp-host/contracts';
 import { createTestDatabase } from '@mcp-host/platform/testing';
+import { nextMessage, sleep, startKafkaProcess, stopChild } from '../lib/children';
 import { median, percentile, printTable } from '../lib/stats';
 
 const RUNS = Number(process.env.RUNS ?? 3);
@@ -23,9 +24,7 @@ const GAP_EVENTS = Number(process.env.GAP_EVENTS ?? 20);
 const SKIP_SSE = process.env.SKIP_SSE === '1';
 const CPUS = process.env.BENCH_CPUS ?? '0,1';
 const HERE = __dirname;
-const ROOT = resolve(HERE, '..', '..');
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const hasTaskset = existsSync('/usr/bin/taskset');
 
 /** Forks a TypeScript child pinned to the benchmark cores. */
@@ -50,20 +49,6 @@ function forkTs(file: string, env: NodeJS.ProcessEnv): ChildProcess {
     execArgv: ['--import', 'tsx'],
     cwd: resolve(HERE, '..'),
     env: { ...process.env, ...env },
-  });
-}
-
-function nextMessage<T>(child: ChildProcess, pick: (m: Record<string, unknown>) => boolean): Promise<T> {
-  return new Promise((resolvePromise, reject) => {
-    const onMessage = (m: Record<string, unknown>) => {
-      if (!pick(m)) return;
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-      resolvePromise(m as T);
-    };
-    const onExit = (code: number | null) => reject(new Error(`child exited with ${code}`));
-    child.on('message', onMessage);
-    child.once('exit', onExit);
   });
 }
 
@@ -170,36 +155,15 @@ async function saturate(url: URL, headers: Record<string, string>, seconds: numb
   return { rps: ok / seconds, errors };
 }
 
-async function startKafka(): Promise<{ child: ChildProcess; brokers: string[] }> {
-  const bin = join(ROOT, 'packages', 'embedded-kafka', 'dist', 'bin.js');
-  const child = spawn(process.execPath, [bin, '--port', '0', '--host', '127.0.0.1', '--fsync', 'never'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const addr = await new Promise<string>((r) =>
-    child.stdout?.once('data', (c: Buffer) => r(c.toString().trim())),
-  );
-  return { child, brokers: [addr] };
-}
-
 async function startGateway(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
   const child = forkTs('gateway-process.ts', env);
   const { url } = await nextMessage<{ url: string }>(child, (m) => typeof m.url === 'string');
   return { child, url };
 }
 
-async function stop(child: ChildProcess) {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  if (child.connected) child.send({ id: 0, ask: 'stop' });
-  await Promise.race([exited, sleep(3000)]);
-  if (child.exitCode === null) child.kill('SIGTERM');
-  await Promise.race([exited, sleep(5000)]);
-  if (child.exitCode === null) child.kill('SIGKILL');
-}
-
 async function main() {
   const db = await createTestDatabase('bench_gateway');
-  const kafka = await startKafka();
+  const kafka = await startKafkaProcess();
   const dir = mkdtempSync(join(tmpdir(), 'bench-gateway-'));
   const tokenFile = join(dir, 'admin-token');
   const upstream = forkTs('upstream.ts', {});
@@ -318,10 +282,10 @@ async function main() {
       results.sse = await sseBench(gateway, kafka.brokers, token);
     }
   } finally {
-    await stop(gateway.child);
-    await stop(service);
-    await stop(upstream);
-    await stop(kafka.child);
+    await stopChild(gateway.child, { id: 0, ask: 'stop' });
+    await stopChild(service, { id: 0, ask: 'stop' });
+    await stopChild(upstream, { id: 0, ask: 'stop' });
+    await stopChild(kafka.child, { id: 0, ask: 'stop' });
     await db.drop();
   }
   writeFileSync(

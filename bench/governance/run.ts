@@ -6,13 +6,14 @@
 //    handler, called inside the service process: no HTTP, no broker), at the same rate.
 // The built governance service runs in its own process (bench/governance/service-process.ts) and the embedded broker
 // in another, on a fresh local database. Build first: pnpm --filter @mcp-host/governance build
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Kafka, logLevel } from 'kafkajs';
 import { TOPICS } from '@mcp-host/contracts';
 import { createTestDatabase } from '@mcp-host/platform/testing';
+import { nextMessage, sleep, startKafkaProcess, stopChild } from '../lib/children';
 import { percentile, printTable } from '../lib/stats';
 import type { BaselineAsk, BaselineResult } from './service-process';
 
@@ -21,7 +22,6 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const TRACKS = Number(process.env.BENCH_TRACKS ?? 10);
 const GOAL_P99_MS = 500;
 const CALLER = { subject: 'bench@example.com', role: 'operator' };
-const ROOT = resolve(__dirname, '..', '..');
 
 interface Result {
   latencies: number[];
@@ -30,34 +30,11 @@ interface Result {
 }
 
 const digest = (): string => `sha256:${randomBytes(32).toString('hex')}`;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function nextMessage<T>(child: ChildProcess, pick: (m: Record<string, unknown>) => boolean): Promise<T> {
-  return new Promise((resolvePromise, reject) => {
-    const onMessage = (m: Record<string, unknown>) => {
-      if (!pick(m)) return;
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-      resolvePromise(m as T);
-    };
-    const onExit = (code: number | null) => reject(new Error(`service process exited with ${code}`));
-    child.on('message', onMessage);
-    child.once('exit', onExit);
-  });
-}
 
 async function ask<T>(child: ChildProcess, msg: Record<string, unknown>, key: string): Promise<T> {
   const answer = nextMessage<Record<string, unknown>>(child, (m) => key in m);
   child.send(msg);
   return (await answer)[key] as T;
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  if (child.connected) child.send({ ask: 'stop' });
-  await Promise.race([exited, sleep(5000)]);
-  if (child.exitCode === null) child.kill('SIGKILL');
 }
 
 /** Fires `work(i)` RATE times a second for SECONDS, without waiting for one to finish before the next starts. */
@@ -74,22 +51,10 @@ async function paced(work: (i: number) => Promise<void>): Promise<void> {
 
 async function main(): Promise<void> {
   const db = await createTestDatabase('bench_governance');
-  const kafkaChild = spawn(
-    process.execPath,
-    [
-      join(ROOT, 'packages', 'embedded-kafka', 'dist', 'bin.js'),
-      '--port',
-      '0',
-      '--host',
-      '127.0.0.1',
-      '--fsync',
-      'never',
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const broker = await new Promise<string>((r) =>
-    kafkaChild.stdout?.once('data', (c: Buffer) => r(c.toString().trim())),
-  );
+  const {
+    child: kafkaChild,
+    brokers: [broker],
+  } = await startKafkaProcess();
   const service = fork(join(__dirname, 'service-process.ts'), [], {
     execArgv: ['--import', 'tsx'],
     cwd: resolve(__dirname, '..'),
@@ -236,7 +201,7 @@ async function main(): Promise<void> {
       `\nGoal p99 ≤ ${GOAL_P99_MS} ms: ${p99 <= GOAL_P99_MS ? 'met' : 'missed'} (${p99.toFixed(0)} ms).`,
     );
   } finally {
-    await stop(service);
+    await stopChild(service);
     kafkaChild.kill('SIGTERM');
     await db.drop();
   }

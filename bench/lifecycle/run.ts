@@ -12,12 +12,13 @@
 // The built governance service runs in its own process (bench/governance/service-process.ts), the embedded broker
 // in another, on a fresh local database. Build first: pnpm --filter @mcp-host/governance build
 //   cd bench && pnpm exec tsx lifecycle/run.ts
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import http from 'node:http';
 import { join, resolve } from 'node:path';
 import { Pool } from 'pg';
 import { decodeKeysetCursor } from '@mcp-host/platform';
 import { createTestDatabase } from '@mcp-host/platform/testing';
+import { nextMessage, sleep, startKafkaProcess, stopChild } from '../lib/children';
 import { median, percentile, printTable } from '../lib/stats';
 import { OWNERS, seed, TRACKS } from './seed';
 
@@ -53,8 +54,6 @@ interface ListFilter {
 const { lifecycleListQuery } = require(
   join(ROOT, 'apps', 'governance', 'dist', 'lifecycle', 'lifecycle.repository.js'),
 ) as { lifecycleListQuery(f: ListFilter): { sql: string; params: unknown[] } };
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface LoadResult {
   p50: number;
@@ -180,47 +179,13 @@ const planShape = (n: PlanNode): string =>
   `${n['Node Type']}${n['Index Name'] ? ` using ${n['Index Name']}` : n['Relation Name'] ? ` on ${n['Relation Name']}` : ''}` +
   (n.Plans?.length ? ` > ${n.Plans.map(planShape).join(' + ')}` : '');
 
-function nextMessage<T>(child: ChildProcess, pick: (m: Record<string, unknown>) => boolean): Promise<T> {
-  return new Promise((resolvePromise, reject) => {
-    const onMessage = (m: Record<string, unknown>) => {
-      if (!pick(m)) return;
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-      resolvePromise(m as T);
-    };
-    const onExit = (code: number | null) => reject(new Error(`service process exited with ${code}`));
-    child.on('message', onMessage);
-    child.once('exit', onExit);
-  });
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  if (child.connected) child.send({ ask: 'stop' });
-  await Promise.race([exited, sleep(5000)]);
-  if (child.exitCode === null) child.kill('SIGKILL');
-}
-
 async function main(): Promise<void> {
   const runStart = performance.now();
   const db = await createTestDatabase('bench_lifecycle');
-  const kafkaChild = spawn(
-    process.execPath,
-    [
-      join(ROOT, 'packages', 'embedded-kafka', 'dist', 'bin.js'),
-      '--port',
-      '0',
-      '--host',
-      '127.0.0.1',
-      '--fsync',
-      'never',
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const broker = await new Promise<string>((r) =>
-    kafkaChild.stdout?.once('data', (c: Buffer) => r(c.toString().trim())),
-  );
+  const {
+    child: kafkaChild,
+    brokers: [broker],
+  } = await startKafkaProcess();
   // The service runs its migrations as it starts: the tables exist once it listens.
   const service = fork(join(ROOT, 'bench', 'governance', 'service-process.ts'), [], {
     execArgv: ['--import', 'tsx'],
@@ -240,7 +205,11 @@ async function main(): Promise<void> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   try {
     const { url } = await nextMessage<{ url: string }>(service, (m) => typeof m.url === 'string');
-    const seedPool = new Pool({ connectionString: db.url, max: 16, options: '-c search_path=governance,public' });
+    const seedPool = new Pool({
+      connectionString: db.url,
+      max: 16,
+      options: '-c search_path=governance,public',
+    });
     const seeded = await seed(seedPool, SERVERS).finally(() => seedPool.end());
     console.log(
       `seeded ${SERVERS.toLocaleString('en')} servers, ${seeded.runs.toLocaleString('en')} remediation runs, ` +
@@ -253,7 +222,9 @@ async function main(): Promise<void> {
         .map(([k, v]) => `${k} ${v}`)
         .join(', ')}`,
     );
-    console.log('GET /api/lifecycle reads lifecycle_snapshots only; the baseline runs its SQL on that table.');
+    console.log(
+      'GET /api/lifecycle reads lifecycle_snapshots only; the baseline runs its SQL on that table.',
+    );
 
     const get = (path: string) => httpGet(agent, new URL(path, url));
     // The deep page's cursor: follow next_cursor from the first page, 200 rows at a time, to 90% of the list.
@@ -381,7 +352,7 @@ async function main(): Promise<void> {
   } finally {
     agent.destroy();
     await pool.end();
-    await stop(service);
+    await stopChild(service);
     kafkaChild.kill('SIGTERM');
     await db.drop();
   }

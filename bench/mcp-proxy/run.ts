@@ -5,7 +5,7 @@
 // The gateway (built dist), the MCP server (official SDK, stateless, one `echo` tool) and the broker each run in
 // their own process; the server is registered the way the runtime does it, by a runtime.server.status_changed event,
 // and the grants by grant.created events, through the broker.
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -21,6 +21,7 @@ import {
   type EventType,
 } from '@mcp-host/contracts';
 import { createTestDatabase } from '@mcp-host/platform/testing';
+import { nextMessage, sleep, startKafkaProcess, stopChild } from '../lib/children';
 import { printTable } from '../lib/stats';
 import { decisionBench } from './decision';
 import { benchGrants } from './grants';
@@ -44,9 +45,6 @@ const DECISIONS = Number(process.env.DECISIONS ?? 200_000);
 const DRAIN_LIMIT_MS = Number(process.env.DRAIN_LIMIT_MS ?? 10_000);
 const SETTLE_MS = Number(process.env.SETTLE_MS ?? 1_000);
 const HERE = __dirname;
-const ROOT = resolve(HERE, '..', '..');
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Forks a TypeScript child; GATEWAY_PROF=DIR writes a V8 CPU profile of the gateway process into DIR. */
 function forkTs(file: string, env: NodeJS.ProcessEnv): ChildProcess {
@@ -56,40 +54,6 @@ function forkTs(file: string, env: NodeJS.ProcessEnv): ChildProcess {
     cwd: resolve(HERE, '..'),
     env: { ...process.env, ...env },
   });
-}
-
-function nextMessage<T>(child: ChildProcess, pick: (m: Record<string, unknown>) => boolean): Promise<T> {
-  return new Promise((resolvePromise, reject) => {
-    const onMessage = (m: Record<string, unknown>) => {
-      if (!pick(m)) return;
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-      resolvePromise(m as T);
-    };
-    const onExit = (code: number | null) => reject(new Error(`child exited with ${code}`));
-    child.on('message', onMessage);
-    child.once('exit', onExit);
-  });
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  if (child.connected) child.send({ ask: 'stop' });
-  else child.kill('SIGTERM');
-  await Promise.race([exited, sleep(5000)]);
-  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-}
-
-async function startKafka(): Promise<{ child: ChildProcess; brokers: string[] }> {
-  const bin = join(ROOT, 'packages', 'embedded-kafka', 'dist', 'bin.js');
-  const child = spawn(process.execPath, [bin, '--port', '0', '--host', '127.0.0.1', '--fsync', 'never'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const addr = await new Promise<string>((r) =>
-    child.stdout?.once('data', (c: Buffer) => r(c.toString().trim())),
-  );
-  return { child, brokers: [addr] };
 }
 
 async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
@@ -165,7 +129,7 @@ function openRow(path: string, r: OpenLoopResult & { cpu: CpuPerCall }): Record<
 async function main(): Promise<void> {
   const started = Date.now();
   const db = await createTestDatabase('bench_mcp_proxy');
-  const kafka = await startKafka();
+  const kafka = await startKafkaProcess();
   const dir = mkdtempSync(join(tmpdir(), 'bench-mcp-proxy-'));
   const tokenFile = join(dir, 'admin-token');
   const mcp = forkTs('mcp-server.ts', {});
@@ -433,9 +397,9 @@ async function main(): Promise<void> {
   } finally {
     await producer.disconnect().catch(() => undefined);
     await pg.end().catch(() => undefined);
-    await stop(gateway);
-    await stop(mcp);
-    await stop(kafka.child);
+    await stopChild(gateway);
+    await stopChild(mcp);
+    await stopChild(kafka.child);
     await db.drop();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,42 +1,11 @@
 // `mcpctl access grant …` and `mcpctl access session …` against a stub gateway.
+import { SERVER, grant, session } from './access-fixtures';
 import { AT, ID, ID2, StubGateway, TOKEN, runCli } from './stub-server';
 
 const stub = new StubGateway();
 beforeAll(() => stub.start());
 afterAll(() => stub.stop());
 beforeEach(() => stub.reset());
-
-const SERVER = '3f1c2a9e-7b4d-4c1e-9a2b-5d6e7f809a1b';
-const FUTURE = '2999-01-01T00:00:00.000Z';
-
-const grant = (id: string, over: Record<string, unknown> = {}) => ({
-  id,
-  server_id: SERVER,
-  subject: 'role:operator',
-  allow_tools: ['echo'],
-  deny_tools: [],
-  enabled: true,
-  version: 1,
-  created_by: 'admin',
-  created_at: AT,
-  ...over,
-});
-
-const session = (id: string, over: Record<string, unknown> = {}) => ({
-  id,
-  agent_id: 'forecast-agent',
-  subject: 'subject:agent@example.com',
-  server_id: SERVER,
-  trust_level: 'medium',
-  expires_at: FUTURE,
-  revoked: false,
-  revoked_at: null,
-  version: 1,
-  created_by: 'admin',
-  created_at: AT,
-  updated_at: AT,
-  ...over,
-});
 
 const cli = (...args: string[]) => runCli([...args, '--url', stub.url, '--token', TOKEN]);
 

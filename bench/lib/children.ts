@@ -1,0 +1,54 @@
+// Child processes of the benchmarks: the embedded broker as its own process, services forked with an IPC channel,
+// and a stop that asks first and kills only what does not leave.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(__dirname, '..', '..');
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The built embedded broker on a free loopback port, without fsync; resolves once it prints its address. */
+export async function startKafkaProcess(): Promise<{ child: ChildProcess; brokers: string[] }> {
+  const bin = join(ROOT, 'packages', 'embedded-kafka', 'dist', 'bin.js');
+  const child = spawn(process.execPath, [bin, '--port', '0', '--host', '127.0.0.1', '--fsync', 'never'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const addr = await new Promise<string>((r) =>
+    child.stdout?.once('data', (c: Buffer) => r(c.toString().trim())),
+  );
+  return { child, brokers: [addr] };
+}
+
+/** The child's next IPC message that `pick` accepts; rejects if the child exits first. */
+export function nextMessage<T>(
+  child: ChildProcess,
+  pick: (m: Record<string, unknown>) => boolean,
+): Promise<T> {
+  return new Promise((resolvePromise, reject) => {
+    const onMessage = (m: Record<string, unknown>) => {
+      if (!pick(m)) return;
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      resolvePromise(m as T);
+    };
+    const onExit = (code: number | null) => reject(new Error(`child process exited with ${code}`));
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
+}
+
+/** Sends `message` (or SIGTERM without an IPC channel), waits up to 5 s, then SIGTERM, then SIGKILL. */
+export async function stopChild(
+  child: ChildProcess,
+  message: Record<string, unknown> = { ask: 'stop' },
+): Promise<void> {
+  const gone = () => child.exitCode !== null || child.signalCode !== null;
+  if (gone()) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  if (child.connected) child.send(message);
+  else child.kill('SIGTERM');
+  await Promise.race([exited, sleep(5000)]);
+  if (!gone()) child.kill('SIGTERM');
+  await Promise.race([exited, sleep(3000)]);
+  if (!gone()) child.kill('SIGKILL');
+}
