@@ -23,6 +23,20 @@ const upstreamUrl = (port: number, service: string) =>
     }, 'must be an http(s):// origin such as http://127.0.0.1:3001')
     .describe(`Base URL of the ${service} service the gateway forwards to.`);
 
+/** JWT algorithms the gateway may accept: asymmetric only, so a public key can never be used as an HMAC secret. */
+export const OIDC_ASYMMETRIC_ALGORITHMS = new Set([
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+]);
+
 export const gatewayConfigShape = {
   GATEWAY_UPSTREAM_BUILD_SERVICE: upstreamUrl(3001, 'build-service'),
   GATEWAY_UPSTREAM_POLICY_ENGINE: upstreamUrl(3002, 'policy-engine'),
@@ -65,6 +79,18 @@ export const gatewayConfigShape = {
   RATE_LIMIT_BURST: envInt(0, 0).describe(
     'Bucket size: requests a caller may make at once after being idle; 0 means RATE_LIMIT_PER_MINUTE / 6 (10 seconds of traffic), at least 1.',
   ),
+  AUTH_FAILURES_PER_MINUTE: envInt(60, 0).describe(
+    'Failed authentications per minute one client address may make (burst: a third of it, at least 1); beyond it, 429 AUTH_RATE_LIMITED with Retry-After, before any token is looked up. Shared through Redis when REDIS_URL is set. 0 turns it off.',
+  ),
+  GATEWAY_UNKNOWN_TOKEN_CACHE_MS: envInt(2_000, 0, 60_000).describe(
+    'How long an mcph_ token the database does not know is answered 401 without asking it again, so repeating a fake token costs no query.',
+  ),
+  GATEWAY_METRICS_ACCESS: z
+    .enum(['token', 'open', 'off'])
+    .default('token')
+    .describe(
+      "Who may read the gateway's /metrics: `token` needs an API token or OIDC subject with the operator role, `open` anyone who reaches the listener, `off` nobody (404).",
+    ),
   REDIS_URL: optionalUrl(
     'When set, rate-limit buckets live in Redis and are shared by every gateway replica; otherwise in memory.',
   ),
@@ -80,7 +106,31 @@ export const gatewayConfigShape = {
     .string()
     .min(1)
     .optional()
-    .describe('The `aud` a JWT must carry; unset accepts any audience.'),
+    .describe('The `aud` a JWT must carry; required whenever OIDC_ISSUER is set.'),
+  OIDC_ALGORITHMS: z
+    .string()
+    .default('RS256,ES256')
+    .transform((raw, ctx) => {
+      const list = raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      const bad = list.filter((a) => !OIDC_ASYMMETRIC_ALGORITHMS.has(a));
+      if (list.length === 0 || bad.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must list signature algorithms among ${[...OIDC_ASYMMETRIC_ALGORITHMS].join(', ')} (got "${raw}")`,
+        });
+        return z.NEVER;
+      }
+      return list;
+    })
+    .describe(
+      'The JWT signature algorithms accepted (comma-separated); only asymmetric ones may be listed, never HS* or none.',
+    ),
+  OIDC_DISCOVERY_CACHE_MS: envInt(60 * 60_000, 1_000).describe(
+    "How long the issuer's discovery document is trusted before it is read again. While the issuer is down, it is asked again after a backoff (1 s doubling to 60 s), not on every request.",
+  ),
   OIDC_ROLE_CLAIM: z
     .string()
     .min(1)

@@ -1,5 +1,11 @@
 // The gateway's root module; standalone imports it next to the other services.
-import { Module, type DynamicModule } from '@nestjs/common';
+import {
+  Module,
+  RequestMethod,
+  type DynamicModule,
+  type MiddlewareConsumer,
+  type NestModule,
+} from '@nestjs/common';
 import { PlatformModule, type Env } from '@mcp-host/platform';
 import { ApiRouter } from './api/api-router';
 import { OidcVerifier } from './auth/oidc-verifier.service';
@@ -17,6 +23,12 @@ import { StatusService } from './status/status.service';
 import { AdminTokenBootstrap } from './tokens/admin-token.bootstrap';
 import { TokenRepository } from './tokens/token.repository';
 import { TokenService } from './tokens/token.service';
+import { TokenHandlers } from './tokens/token.handlers';
+import { MetricsAccessMiddleware } from './ops/metrics-access.middleware';
+import { Authenticator } from './auth/authenticator.service';
+import { StatusHandlers } from './status/status.handlers';
+import { DeadLetterHandlers } from './dead-letters/dead-letter.handlers';
+import { AuditHandlers } from './audit/audit.handlers';
 import { CreateMcpTables1765100000000 } from './migrations/1765100000000-create-mcp-tables';
 import { CreateMcpGrants1765100001000 } from './migrations/1765100001000-create-mcp-grants';
 import { McpGrantProjection } from './mcp/mcp-grant.projection';
@@ -42,6 +54,8 @@ import {
 export const gatewayDefinition = {
   service: 'gateway',
   dbSchema: 'gateway',
+  // The one public door: it sends the internal token to the services rather than asking its callers for it.
+  publicDoor: true,
   entities: [],
   migrations: [
     CreateApiTokens1763900100000,
@@ -55,7 +69,11 @@ export const gatewayDefinition = {
 };
 
 @Module({})
-export class GatewayModule {
+export class GatewayModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(MetricsAccessMiddleware).forRoutes({ path: 'metrics', method: RequestMethod.GET });
+  }
+
   static forRoot(opts: { env?: Env } = {}): DynamicModule {
     return {
       module: GatewayModule,
@@ -70,14 +88,18 @@ export class GatewayModule {
         TokenRepository,
         OidcVerifier,
         TokenService,
+        TokenHandlers,
+        Authenticator,
         RateLimiter,
         StreamHub,
         AdminTokenBootstrap,
         UpstreamPools,
         ProxyService,
         StatusService,
+        StatusHandlers,
         DeadLetterRepository,
         DeadLetterService,
+        DeadLetterHandlers,
         DeadLetterCollector,
         ApiRouter,
         McpEndpointRepository,
@@ -93,6 +115,7 @@ export class GatewayModule {
         AuditRepository,
         AuditRecorder,
         AuditService,
+        AuditHandlers,
         McpDriftRepository,
         McpDriftProjection,
       ],

@@ -18,6 +18,7 @@ import {
 } from '@mcp-host/platform/testing';
 
 import { GatewayModule } from '../src';
+import { TokenRepository } from '../src/tokens/token.repository';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -74,6 +75,36 @@ async function jwt(
     .setExpirationTime(opts.expiresIn ?? '5m')
     .sign(key.pair.privateKey);
 }
+
+/** A loopback issuer whose discovery document says what the test wants (or that is down), counting its asks. */
+async function startOddIssuer(doc: (self: string) => Record<string, unknown> | 'down') {
+  let discoveries = 0;
+  const server = http.createServer((req, res) => {
+    const self = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    if (req.url === '/.well-known/openid-configuration') {
+      discoveries += 1;
+      const body = doc(self);
+      if (body === 'down') {
+        res.writeHead(503).end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    } else {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    issuer: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    get discoveries() {
+      return discoveries;
+    },
+    close: () => new Promise((r) => server.close(r)),
+  };
+}
+
+const FAKE_TOKEN = `mcph_${'A'.repeat(43)}`;
 
 describe('authentication, rate limits and docs', () => {
   let db: TestDatabase;
@@ -202,6 +233,130 @@ describe('authentication, rate limits and docs', () => {
       expect(issuer.fetches).toBeGreaterThan(fetchesBefore);
       // The retired key is gone from the JWKS, so its tokens no longer verify once the set was re-read.
       expect((await call(memory, '/api/tokens/me', first)).status).toBe(401);
+    });
+  });
+
+  describe('OIDC hardening', () => {
+    it('when OIDC_ISSUER is set without OIDC_AUDIENCE, or OIDC_ALGORITHMS lists HS256, then the gateway does not start', async () => {
+      await expect(start({ OIDC_ISSUER: issuer.issuer })).rejects.toThrow(
+        'Invalid configuration: OIDC_AUDIENCE is required when OIDC_ISSUER is set',
+      );
+      await expect(
+        start({ OIDC_ISSUER: issuer.issuer, OIDC_AUDIENCE: 'mcp-host', OIDC_ALGORITHMS: 'RS256,HS256' }),
+      ).rejects.toThrow(/OIDC_ALGORITHMS must list signature algorithms/);
+    });
+
+    it('when a JWT has no exp, or is signed with an algorithm outside the allowlist, then it is refused', async () => {
+      const key = await issuer.newKey('k-noexp');
+      const es = await generateKeyPair('ES384', { extractable: true });
+      const esJwk = { ...(await exportJWK(es.publicKey)), kid: 'k-es384', alg: 'ES384', use: 'sig' };
+      issuer.publish([key, { jwk: esJwk }]);
+      const noExp = await new SignJWT({ sub: 'eve', mcp_host_role: 'admin' })
+        .setProtectedHeader({ alg: 'RS256', kid: key.kid })
+        .setIssuer(issuer.issuer)
+        .setAudience('mcp-host')
+        .setIssuedAt()
+        .sign(key.pair.privateKey);
+      expect((await call(memory, '/api/tokens/me', noExp)).status).toBe(401);
+      const es384 = await new SignJWT({ sub: 'eve', mcp_host_role: 'admin' })
+        .setProtectedHeader({ alg: 'ES384', kid: 'k-es384' })
+        .setIssuer(issuer.issuer)
+        .setAudience('mcp-host')
+        .setExpirationTime('5m')
+        .sign(es.privateKey);
+      expect((await call(memory, '/api/tokens/me', es384)).status).toBe(401);
+      // The same claims with an allowed algorithm and an expiry pass: the refusals were for exp and alg.
+      const good = await jwt(key, issuer.issuer, { sub: 'eve', mcp_host_role: 'admin' });
+      expect((await call(memory, '/api/tokens/me', good)).status).toBe(200);
+    });
+
+    it('when discovery names another issuer or a plain-http jwks_uri elsewhere, then tokens get 503 OIDC_UNAVAILABLE and the issuer is asked again only after a backoff', async () => {
+      const key = await issuer.newKey('k-odd');
+      const impostor = await startOddIssuer(() => ({
+        issuer: issuer.issuer,
+        jwks_uri: `${issuer.issuer}/jwks`,
+      }));
+      const remoteKeys = await startOddIssuer((self) => ({
+        issuer: self,
+        jwks_uri: 'http://keys.example.test/jwks',
+      }));
+      try {
+        for (const odd of [impostor, remoteKeys]) {
+          const base = await start({
+            OIDC_ISSUER: odd.issuer,
+            OIDC_AUDIENCE: 'mcp-host',
+            AUTH_FAILURES_PER_MINUTE: '0',
+          });
+          const token = await jwt(key, odd.issuer, { sub: 'mallory', mcp_host_role: 'admin' });
+          for (let i = 0; i < 5; i++) {
+            const res = await call(base, '/api/tokens/me', token);
+            expect(res.status).toBe(503);
+            expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+            await expect(res.json()).resolves.toMatchObject({ error: { code: 'OIDC_UNAVAILABLE' } });
+          }
+          // Five requests inside the first second of backoff: one discovery, not five.
+          expect(odd.discoveries).toBe(1);
+        }
+      } finally {
+        await impostor.close();
+        await remoteKeys.close();
+      }
+    });
+  });
+
+  describe('failed authentication', () => {
+    it('when one address keeps failing to authenticate, then it gets 429 AUTH_RATE_LIMITED before any lookup, even with a valid token', async () => {
+      const base = await start({ AUTH_FAILURES_PER_MINUTE: '6' });
+      const app = apps[apps.length - 1];
+      const repository = app.app.get(TokenRepository);
+      const lookups = jest.spyOn(repository, 'findByHash');
+      const statuses: number[] = [];
+      let limited: Response | undefined;
+      for (let i = 0; i < 6; i++) {
+        const res = await call(
+          base,
+          '/api/tokens/me',
+          `mcph_${randomUUID().replace(/-/g, '').padEnd(43, 'x')}`,
+        );
+        statuses.push(res.status);
+        if (res.status === 429) limited ??= res;
+        else await res.arrayBuffer();
+      }
+      // Burst of 2 (a third of 6 per minute): two 401s, then 429 from the failure that exhausts it on.
+      expect(statuses).toEqual([401, 401, 429, 429, 429, 429]);
+      expect(Number(limited?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      await expect(limited?.json()).resolves.toMatchObject({ error: { code: 'AUTH_RATE_LIMITED' } });
+      // Three lookups: the two 401s and the failure that exhausted the budget; the blocked ones cost none.
+      expect(lookups).toHaveBeenCalledTimes(3);
+      expect((await call(base, '/api/tokens/me', admin)).status).toBe(429);
+      lookups.mockRestore();
+    });
+
+    it('when the same unknown token is presented again and again, then the database is asked once', async () => {
+      const app = apps[0];
+      const lookups = jest.spyOn(app.app.get(TokenRepository), 'findByHash');
+      for (let i = 0; i < 5; i++) expect((await call(memory, '/api/tokens/me', FAKE_TOKEN)).status).toBe(401);
+      expect(lookups).toHaveBeenCalledTimes(1);
+      lookups.mockRestore();
+    });
+  });
+
+  describe('metrics access', () => {
+    it('when /metrics is asked without a token, with a viewer token, or with an operator token, then 401, 403 and 200', async () => {
+      expect((await fetch(`${memory}/metrics`)).status).toBe(401);
+      const key = await issuer.newKey('k-metrics');
+      issuer.publish([key]);
+      const viewer = await jwt(key, issuer.issuer, { sub: 'curious', mcp_host_role: 'viewer' });
+      expect((await call(memory, '/metrics', viewer)).status).toBe(403);
+      const operator = await jwt(key, issuer.issuer, { sub: 'prometheus', mcp_host_role: 'operator' });
+      const res = await call(memory, '/metrics', operator);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toMatch(/mcp_host_http_requests_total/);
+    });
+
+    it('when GATEWAY_METRICS_ACCESS is off, then /metrics is 404 even for an admin', async () => {
+      const base = await start({ GATEWAY_METRICS_ACCESS: 'off' });
+      expect((await call(base, '/metrics', admin)).status).toBe(404);
     });
   });
 

@@ -98,6 +98,41 @@ function rawRequest(
   });
 }
 
+const INTERNAL_TOKEN = `internal-${'x'.repeat(40)}`;
+
+/** A request with `Expect: 100-continue` that sends its body only once the gateway says continue. */
+function expectContinue(base: string, path: string, token: string, body: string) {
+  const u = new URL(base);
+  return new Promise<{ status: number; continued: boolean; body: string }>((resolve, reject) => {
+    let continued = false;
+    const req = http.request({
+      host: u.hostname,
+      port: u.port,
+      path,
+      method: 'POST',
+      agent: false,
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/octet-stream',
+        'content-length': String(Buffer.byteLength(body)),
+        expect: '100-continue',
+      },
+    });
+    req.on('continue', () => {
+      continued = true;
+      req.end(body);
+    });
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, continued, body: Buffer.concat(chunks).toString('utf8') }),
+      );
+    });
+    req.on('error', reject);
+  });
+}
+
 describe('gateway', () => {
   let db: TestDatabase;
   let kafka: TestKafka;
@@ -158,6 +193,8 @@ describe('gateway', () => {
           GATEWAY_UPSTREAM_BUILD_SERVICE: goneUrl,
           GATEWAY_UPSTREAM_TIMEOUT_MS: '500',
           HTTP_BODY_LIMIT_BYTES: String(8 * 1024 * 1024),
+          INTERNAL_AUTH_TOKEN: INTERNAL_TOKEN,
+          GATEWAY_METRICS_ACCESS: 'open',
         },
       }),
     );
@@ -265,7 +302,7 @@ describe('gateway', () => {
       expect(res.status).toBe(401);
     });
 
-    it('when probes call /healthz, /readyz and /metrics, then they need no token', async () => {
+    it('when probes call /healthz and /readyz, and metrics are open (GATEWAY_METRICS_ACCESS=open), then they need no token', async () => {
       expect((await fetch(`${base}/healthz`)).status).toBe(200);
       expect((await fetch(`${base}/readyz`)).status).toBe(200);
       expect((await fetch(`${base}/metrics`)).status).toBe(200);
@@ -367,6 +404,45 @@ describe('gateway', () => {
       expect(got!.headers.authorization).toBeUndefined();
       expect(got!.headers['x-request-id']).toBe('req-identity-1');
       expect(String(got!.headers.traceparent).split('-')[1]).toBe(traceparent.split('-')[1]);
+    });
+
+    it('when a client sends hop, address and x-mcp-host-* headers, then none reaches the service, and the gateway adds its internal token', async () => {
+      const viewer = await createToken('viewer', 'hop-headers');
+      const res = await api('/api/servers?limit=6', {
+        token: viewer.token,
+        headers: {
+          forwarded: 'for=10.0.0.1;proto=https',
+          'x-real-ip': '10.0.0.2',
+          'x-forwarded-for': '10.0.0.3',
+          'x-forwarded-host': 'evil.example',
+          'x-mcp-host-internal-token': 'forged-internal-token',
+          'x-mcp-host-owner': 'root',
+          'x-mcp-host-anything-new': 'forged',
+          cookie: 'session=stolen',
+          'x-kept': 'yes',
+        },
+      });
+      expect(res.status).toBe(200);
+      const got = seen.filter((s) => s.url === '/api/servers?limit=6').pop()!;
+      expect(got.headers.forwarded).toBeUndefined();
+      expect(got.headers['x-real-ip']).toBeUndefined();
+      expect(got.headers.cookie).toBeUndefined();
+      expect(got.headers['x-forwarded-for']).toBe('127.0.0.1');
+      expect(got.headers['x-forwarded-host']).not.toBe('evil.example');
+      expect(got.headers['x-mcp-host-owner']).toBeUndefined();
+      expect(got.headers['x-mcp-host-anything-new']).toBeUndefined();
+      expect(got.headers['x-mcp-host-internal-token']).toBe(INTERNAL_TOKEN);
+      expect(got.headers['x-kept']).toBe('yes');
+    });
+
+    it('when a client sends Expect: 100-continue, then the gateway says continue and forwards the body', async () => {
+      const operator = await createToken('operator', 'expect-continue');
+      const result = await expectContinue(base, '/api/servers/sink/start', operator.token, 'x'.repeat(5000));
+      expect(result.continued).toBe(true);
+      expect(result.status).toBe(202);
+      expect(JSON.parse(result.body)).toEqual({ bytes: 5000 });
+      const got = seen.filter((s) => s.url === '/api/servers/sink/start').pop()!;
+      expect(got.headers.expect).toBeUndefined();
     });
 
     it('when a body streams in, then the upstream gets each chunk before the client has finished, and the answer streams back', async () => {
@@ -527,6 +603,10 @@ describe('gateway', () => {
       expect(body.services['build-service'].status).toBe('unreachable');
       expect(body.services.governance.status).toBe('unreachable');
       expect(body.services.marketplace.status).toBe('unreachable');
+      // A class of failure, never the driver's words: no addresses, ports or error codes of the inside.
+      expect(body.services['build-service']).toEqual({ status: 'unreachable', error: 'refused' });
+      const text = JSON.stringify(body);
+      expect(text).not.toMatch(/127\.0\.0\.1|ECONN|:\d{4,5}/);
     });
   });
 });

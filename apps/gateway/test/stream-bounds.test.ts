@@ -118,7 +118,9 @@ describe('SSE stream bounds', () => {
     expect(JSON.parse(refused.body)).toMatchObject({
       error: { code: 'TOO_MANY_STREAMS', message: expect.stringContaining('SSE_MAX_STREAMS') },
     });
-    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const metrics = await (
+      await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${adminToken}` } })
+    ).text();
     expect(metrics).toMatch(/mcp_host_sse_streams_refused_total\{bound="gateway"[^}]*\} [1-9]/);
   });
 
@@ -159,7 +161,9 @@ describe('SSE stream bounds', () => {
       await s.waitFor((c) => c.ended, 1_000, 'the stream to end');
       expect(s.events.map((e) => e.event)).toContain('unauthorized');
     }
-    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const metrics = await (
+      await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${adminToken}` } })
+    ).text();
     expect(metrics).toMatch(
       new RegExp(
         `mcp_host_sse_streams_ended_total\\{topic="${TOPICS.trustRegistry.name}",reason="unauthorized"[^}]*\\} [1-9]`,

@@ -244,7 +244,9 @@ describe('SSE streams', () => {
     expect(client.status).toBe(200);
     await publish([{ vm: 'vm-metrics', server: 'srv-metrics' }]);
     await client.waitFor((c) => c.events.some((e) => e.event === TYPE), 15_000, 'one event');
-    const text = await (await fetch(`${base}/metrics`)).text();
+    const text = await (
+      await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${token}` } })
+    ).text();
     const value = (name: string, ...labels: string[]) => {
       const line = text
         .split('\n')

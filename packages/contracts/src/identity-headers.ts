@@ -20,3 +20,12 @@ export function decodeIdentityValue(value: string): string {
     return value;
   }
 }
+
+/**
+ * The header carrying the internal token with which the gateway proves, to a service, that a request came through it.
+ * Every `x-mcp-host-*` header a client sends is dropped at the gateway, this one included.
+ */
+export const INTERNAL_TOKEN_HEADER = 'x-mcp-host-internal-token';
+
+/** The prefix of every header only the gateway may set; a client's copies never reach a service. */
+export const GATEWAY_HEADER_PREFIX = 'x-mcp-host-';

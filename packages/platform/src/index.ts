@@ -11,6 +11,7 @@ export { EventConsumer, type DeadLetterReason } from './events/event-consumer';
 export { OutboxRelay } from './events/outbox.relay';
 export * from './events/topic-reader';
 export * from './http/api.exception';
+export { internalTokenOf, InternalAuthCheck } from './http/internal-auth';
 export * from './http/api-exception.filter';
 export * from './http/zod-validation.pipe';
 export * from './http/uuid-param.pipe';
@@ -18,6 +19,7 @@ export { NoRequestTimeout } from './http/request-timeout.interceptor';
 export * from './database/database-errors';
 export * from './http/keyset-cursor';
 export * from './ops/platform-metrics';
+export { checkFailure, failureClass } from './ops/check-failure';
 // Services register their own metrics on PlatformMetrics.registry with the kit's prom-client, never a second copy.
 export { Counter, Gauge, Histogram } from 'prom-client';
 export * from './platform.module';

@@ -20,7 +20,14 @@ import { RequestTimeoutInterceptor } from './http/request-timeout.interceptor';
 import { HealthController } from './ops/health.controller';
 import { MetricsController } from './ops/metrics.controller';
 import { PlatformMetrics } from './ops/platform-metrics';
-import { PLATFORM_CONFIG, PLATFORM_LOGGER, PLATFORM_OPTIONS } from './tokens';
+import {
+  INTERNAL_AUTH,
+  PLATFORM_CONFIG,
+  PLATFORM_LOGGER,
+  PLATFORM_OPTIONS,
+  type InternalAuth,
+} from './tokens';
+import { internalTokenOf } from './http/internal-auth';
 
 export type PlatformConfig = BaseConfig;
 
@@ -36,6 +43,11 @@ export interface PlatformModuleOptions {
   entities?: EntityList;
   migrations?: MigrationClass[];
   consumerGroup?: string;
+  /**
+   * The public door (the gateway): it sends the internal token with what it forwards instead of requiring it from
+   * its callers. Every other service requires it on each request when one is configured.
+   */
+  publicDoor?: boolean;
   /** A logger destination (tests collect lines); defaults to stdout. */
   logDestination?: pino.DestinationStream;
 }
@@ -50,6 +62,7 @@ export function loadServiceConfig<S extends z.ZodRawShape>(shape: S | undefined,
 export class PlatformModule {
   static forRoot(options: PlatformModuleOptions): DynamicModule {
     const config = loadServiceConfig(options.configShape, options.env);
+    const internalAuth: InternalAuth = { token: internalTokenOf(config) };
     const logger: Logger = pino(
       {
         level: config.LOG_LEVEL,
@@ -64,6 +77,7 @@ export class PlatformModule {
     const providers: Provider[] = [
       { provide: PLATFORM_CONFIG, useValue: config },
       { provide: PLATFORM_OPTIONS, useValue: options },
+      { provide: INTERNAL_AUTH, useValue: internalAuth },
       { provide: PLATFORM_LOGGER, useValue: logger },
       { provide: PlatformMetrics, useValue: metrics },
       {
@@ -164,6 +178,7 @@ export class PlatformModule {
         PLATFORM_CONFIG,
         PLATFORM_OPTIONS,
         PLATFORM_LOGGER,
+        INTERNAL_AUTH,
         PlatformMetrics,
         KafkaConnection,
         OutboxService,

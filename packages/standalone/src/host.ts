@@ -168,8 +168,14 @@ export async function startHost(o: StartOptions): Promise<Host> {
       for (const note of engine?.notes ?? []) say(`note      ${note}`);
     }
 
+    // The services answer only the gateway: one token per start, shared in this process, never written anywhere.
+    const internalAuth: Env =
+      o.env.INTERNAL_AUTH_TOKEN || o.env.INTERNAL_AUTH_TOKEN_FILE
+        ? {}
+        : { INTERNAL_AUTH_TOKEN: randomBytes(32).toString('hex') };
     const common: Env = {
       ...o.env,
+      ...internalAuth,
       DATABASE_URL: databaseUrl,
       KAFKA_BROKERS: kafkaBrokers,
       LOG_LEVEL: o.env.LOG_LEVEL ?? 'warn',

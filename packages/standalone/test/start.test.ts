@@ -62,6 +62,20 @@ describe('mcp-host start', () => {
     expect(created.status).toBe(201);
     const server = (await created.json()) as { id: string };
 
+    // The attack: a local user skips the gateway and claims to be an admin on a service's loopback port.
+    const marketplaceUrl = /marketplace\s+(http:\/\/\S+)/.exec(first.cli.stdout())?.[1];
+    expect(marketplaceUrl).toBeDefined();
+    const direct = await fetch(`${marketplaceUrl}/api/servers/${server.id}`, {
+      headers: {
+        'x-mcp-host-role': 'admin',
+        'x-mcp-host-subject': 'root',
+        'x-mcp-host-internal-token': 'guess',
+      },
+    });
+    expect(direct.status).toBe(401);
+    await expect(direct.json()).resolves.toMatchObject({ error: { code: 'INTERNAL_AUTH_REQUIRED' } });
+    expect((await fetch(`${marketplaceUrl}/healthz`)).status).toBe(200);
+
     await expect(stopHost(first.cli, 'SIGINT')).resolves.toEqual({ code: 0, signal: null });
     expect(first.cli.stdout()).toContain('mcp-host: stopped');
 

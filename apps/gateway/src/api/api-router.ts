@@ -2,56 +2,27 @@
 // One raw Fastify route handles every /api request, so no path can skip authentication and bodies stream untouched.
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { ApiException, InjectConfig, InjectLogger, UuidParamPipe, toApiException } from '@mcp-host/platform';
-import {
-  allowedMethods,
-  auditListQuerySchema,
-  deadLetterListQuerySchema,
-  redriveDeadLettersBodySchema,
-  matchRoute,
-  roleSatisfies,
-  ROUTES,
-  tokenListQuerySchema,
-  type RouteDefinition,
-} from '@mcp-host/contracts';
+import { ApiException, InjectConfig, InjectLogger, toApiException } from '@mcp-host/platform';
+import { allowedMethods, matchRoute, roleSatisfies, ROUTES } from '@mcp-host/contracts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../gateway.config';
-import { AuditService } from '../audit/audit.service';
-import { DeadLetterService } from '../dead-letters/dead-letter.service';
-import { apiDocs, wantsHtml } from '../docs/api-docs';
-import { RateLimitedException, RateLimiter } from '../limits/rate-limiter.service';
+import { GatewayErrorCode, GatewayException } from '../gateway.exception';
+import { AuditHandlers } from '../audit/audit.handlers';
+import { Authenticator } from '../auth/authenticator.service';
+import { DeadLetterHandlers } from '../dead-letters/dead-letter.handlers';
+import { RateLimiter } from '../limits/rate-limiter.service';
 import { ProxyService } from '../proxy/proxy.service';
-import { StatusService } from '../status/status.service';
+import { StatusHandlers } from '../status/status.handlers';
 import { StreamHub } from '../streams/stream-hub.service';
-import type { Caller } from '../tokens/token.entity';
-import { parseCreateTokenBody } from '../tokens/token-input';
-import { TokenService } from '../tokens/token.service';
+import { TokenHandlers } from '../tokens/token.handlers';
 import { isUnsafePath } from './request-path';
 import { RequestDeadline } from './request-deadline';
-import { LOCAL_BODY_LIMIT_BYTES, readJsonBody } from './read-json-body';
+import { LOCAL_BODY_LIMIT_BYTES } from './read-json-body';
+import { LOCAL_HANDLERS, type LocalHandler, type LocalRouteKey } from './local-route';
 import { assertRoutesGuarded } from './route-guard';
 
-/** The routes the gateway answers itself; any other gateway route in ROUTES fails the start. */
-export const LOCAL_HANDLERS = [
-  'GET /api/status',
-  'GET /api/docs',
-  'GET /api/tokens/me',
-  'GET /api/tokens',
-  'POST /api/tokens',
-  'DELETE /api/tokens/:id',
-  'GET /api/admin/dead-letters',
-  'POST /api/admin/dead-letters/redrive',
-  'GET /api/audit',
-] as const;
-type LocalHandler = (typeof LOCAL_HANDLERS)[number];
-
-/** What a local route answers; sent by the router unless the request deadline answered first. */
-interface LocalAnswer {
-  status?: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
+export { LOCAL_HANDLERS } from './local-route';
 
 const METHODS: ('GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD' | 'OPTIONS')[] = [
   'GET',
@@ -77,18 +48,24 @@ function discardBody(req: FastifyRequest, reply: FastifyReply, declared: number,
 
 @Injectable()
 export class ApiRouter implements OnModuleInit {
+  /** One handler per local route; the type makes a route without a handler a compile error. */
+  private readonly handlers: Readonly<Record<LocalRouteKey, LocalHandler>>;
+
   constructor(
     private readonly adapterHost: HttpAdapterHost,
-    private readonly tokens: TokenService,
+    private readonly authenticator: Authenticator,
     private readonly proxy: ProxyService,
-    private readonly status: StatusService,
     private readonly streams: StreamHub,
     private readonly limiter: RateLimiter,
-    private readonly deadLetters: DeadLetterService,
-    private readonly audit: AuditService,
+    tokens: TokenHandlers,
+    deadLetters: DeadLetterHandlers,
+    audit: AuditHandlers,
+    status: StatusHandlers,
     @InjectConfig() private readonly config: GatewayConfig,
     @InjectLogger() private readonly logger: Logger,
-  ) {}
+  ) {
+    this.handlers = { ...tokens.routes, ...deadLetters.routes, ...audit.routes, ...status.routes };
+  }
 
   onModuleInit(): void {
     assertRoutesGuarded(LOCAL_HANDLERS);
@@ -115,7 +92,6 @@ export class ApiRouter implements OnModuleInit {
       // 4xx and ApiExceptions are answers (upstream failures are logged where they happen); anything else is a bug.
       if (!(err instanceof ApiException) && api.status >= 500) this.logger.error({ err }, 'request failed');
       if (reply.sent || reply.raw.headersSent) return;
-      if (err instanceof RateLimitedException) void reply.header('retry-after', String(err.retryAfterS));
       if (api.headers) void reply.headers(api.headers);
       await reply.code(api.status).header('content-type', 'application/json').send(api.toBody());
     }
@@ -124,32 +100,32 @@ export class ApiRouter implements OnModuleInit {
   private async dispatch(req: FastifyRequest, reply: FastifyReply, deadline: RequestDeadline): Promise<void> {
     const url = req.raw.url ?? req.url;
     if (isUnsafePath(url)) {
-      throw new ApiException(
-        400,
-        'INVALID_PATH',
+      throw new GatewayException(
+        GatewayErrorCode.INVALID_PATH,
         'The path may not contain dot segments or encoded slashes.',
       );
     }
-    const caller = await this.tokens.authenticate(req.headers.authorization);
+    const caller = await this.authenticator.authenticate(req.headers.authorization, req.ip);
     await this.limiter.consume(caller.tokenId);
     const matched = matchRoute(req.method, url);
     if (!matched) {
       const allow = allowedMethods(url);
       if (allow.length > 0) {
         void reply.header('allow', allow.join(', '));
-        throw new ApiException(
-          405,
-          'METHOD_NOT_ALLOWED',
+        throw new GatewayException(
+          GatewayErrorCode.METHOD_NOT_ALLOWED,
           `${req.method} is not allowed here; use ${allow.join(', ')}.`,
         );
       }
-      throw new ApiException(404, 'ROUTE_NOT_FOUND', `No API route ${req.method} ${url.split('?')[0]}.`);
+      throw new GatewayException(
+        GatewayErrorCode.ROUTE_NOT_FOUND,
+        `No API route ${req.method} ${url.split('?')[0]}.`,
+      );
     }
     const { route, params } = matched;
     if (!roleSatisfies(caller.role, route.role)) {
-      throw new ApiException(
-        403,
-        'FORBIDDEN',
+      throw new GatewayException(
+        GatewayErrorCode.FORBIDDEN,
         `${route.method} ${route.path} needs the ${route.role} role; this token has ${caller.role}.`,
       );
     }
@@ -162,13 +138,16 @@ export class ApiRouter implements OnModuleInit {
       // The gateway's own bodies are small: a larger declared length is refused before any of it is read.
       if (declared > LOCAL_BODY_LIMIT_BYTES) {
         discardBody(req, reply, declared, LOCAL_BODY_LIMIT_BYTES);
-        throw new ApiException(
-          413,
-          'PAYLOAD_TOO_LARGE',
+        throw new GatewayException(
+          GatewayErrorCode.PAYLOAD_TOO_LARGE,
           `The body may not exceed ${LOCAL_BODY_LIMIT_BYTES} bytes on ${route.path}.`,
         );
       }
-      const answer = await this.local(route, params, caller, req);
+      const handler = this.handlers[`${route.method} ${route.path}` as LocalRouteKey] as
+        LocalHandler | undefined;
+      // assertRoutesGuarded refuses to start when ROUTES declares a gateway route without a handler.
+      if (!handler) throw new GatewayException(GatewayErrorCode.NO_HANDLER, `No handler for ${route.path}.`);
+      const answer = await handler({ params, caller, req });
       // The deadline may have answered 503 meanwhile.
       if (reply.sent || reply.raw.headersSent) return;
       if (answer.headers) void reply.headers(answer.headers);
@@ -179,9 +158,8 @@ export class ApiRouter implements OnModuleInit {
     deadline.disarm();
     if (declared > this.config.HTTP_BODY_LIMIT_BYTES) {
       discardBody(req, reply, declared, this.config.HTTP_BODY_LIMIT_BYTES);
-      throw new ApiException(
-        413,
-        'PAYLOAD_TOO_LARGE',
+      throw new GatewayException(
+        GatewayErrorCode.PAYLOAD_TOO_LARGE,
         `The body may not exceed ${this.config.HTTP_BODY_LIMIT_BYTES} bytes (HTTP_BODY_LIMIT_BYTES).`,
       );
     }
@@ -189,59 +167,6 @@ export class ApiRouter implements OnModuleInit {
     if (!result.ok) {
       if (result.error.status === 413) discardBody(req, reply, Infinity, this.config.HTTP_BODY_LIMIT_BYTES);
       throw result.error;
-    }
-  }
-
-  private async local(
-    route: RouteDefinition,
-    params: Record<string, string>,
-    caller: Caller,
-    req: FastifyRequest,
-  ): Promise<LocalAnswer> {
-    const key = `${route.method} ${route.path}` as LocalHandler;
-    switch (key) {
-      case 'GET /api/docs': {
-        const docs = apiDocs();
-        const html = wantsHtml(
-          req.headers.accept,
-          (req.query as Record<string, unknown> | undefined)?.format,
-        );
-        return {
-          headers: {
-            'content-type': html ? 'text/html; charset=utf-8' : 'application/json; charset=utf-8',
-            vary: 'accept',
-          },
-          body: html ? docs.html : docs.json,
-        };
-      }
-      case 'GET /api/status':
-        return { body: await this.status.report() };
-      case 'GET /api/tokens/me':
-        return { body: this.tokens.self(caller) };
-      case 'GET /api/tokens':
-        return { body: await this.tokens.list(tokenListQuerySchema.parse(req.query ?? {})) };
-      case 'POST /api/tokens': {
-        const body = parseCreateTokenBody(await readJsonBody(req, LOCAL_BODY_LIMIT_BYTES));
-        return { status: 201, body: await this.tokens.create(body, caller) };
-      }
-      case 'DELETE /api/tokens/:id': {
-        const id = new UuidParamPipe('token').transform(params.id);
-        await this.tokens.revoke(id, caller);
-        return { status: 204 };
-      }
-      case 'GET /api/admin/dead-letters':
-        return { body: await this.deadLetters.list(deadLetterListQuerySchema.parse(req.query ?? {})) };
-      case 'POST /api/admin/dead-letters/redrive': {
-        const body = redriveDeadLettersBodySchema.parse(await readJsonBody(req, LOCAL_BODY_LIMIT_BYTES));
-        return { body: await this.deadLetters.redrive(body) };
-      }
-      case 'GET /api/audit':
-        return { body: await this.audit.list(auditListQuerySchema.parse(req.query ?? {})) };
-      default: {
-        // assertRoutesGuarded refuses to start when ROUTES declares a gateway route without a handler here.
-        const never: never = key;
-        throw new ApiException(500, 'NO_HANDLER', `No handler for ${String(never)}.`);
-      }
     }
   }
 }

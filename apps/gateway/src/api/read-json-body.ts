@@ -1,6 +1,6 @@
 // Reads a small JSON request body that the /api route left unparsed.
-import { ApiException } from '@mcp-host/platform';
 import type { FastifyRequest } from 'fastify';
+import { GatewayErrorCode, GatewayException } from '../gateway.exception';
 
 /** Largest body of a route the gateway answers itself (token creation, dead-letter redrive). */
 export const LOCAL_BODY_LIMIT_BYTES = 64 * 1024;
@@ -8,7 +8,7 @@ export const LOCAL_BODY_LIMIT_BYTES = 64 * 1024;
 export async function readJsonBody(req: FastifyRequest, limit: number): Promise<unknown> {
   const type = String(req.headers['content-type'] ?? '');
   if (!/^application\/(.+\+)?json\b/i.test(type)) {
-    throw new ApiException(415, 'UNSUPPORTED_MEDIA_TYPE', 'The body must be application/json.');
+    throw new GatewayException(GatewayErrorCode.UNSUPPORTED_MEDIA_TYPE, 'The body must be application/json.');
   }
   const chunks: Buffer[] = [];
   let size = 0;
@@ -16,7 +16,10 @@ export async function readJsonBody(req: FastifyRequest, limit: number): Promise<
     const buf = chunk as Buffer;
     size += buf.length;
     if (size > limit)
-      throw new ApiException(413, 'PAYLOAD_TOO_LARGE', `The body may not exceed ${limit} bytes.`);
+      throw new GatewayException(
+        GatewayErrorCode.PAYLOAD_TOO_LARGE,
+        `The body may not exceed ${limit} bytes.`,
+      );
     chunks.push(buf);
   }
   const text = Buffer.concat(chunks).toString('utf8');
@@ -24,6 +27,6 @@ export async function readJsonBody(req: FastifyRequest, limit: number): Promise<
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new ApiException(400, 'INVALID_JSON', 'The body is not valid JSON.');
+    throw new GatewayException(GatewayErrorCode.INVALID_JSON, 'The body is not valid JSON.');
   }
 }

@@ -16,7 +16,7 @@ import type { GatewayConfig } from '../gateway.config';
 import { RateLimiter } from '../limits/rate-limiter.service';
 import { endToEndHeaders } from '../proxy/hop-headers';
 import type { Caller } from '../tokens/token.entity';
-import { TokenService } from '../tokens/token.service';
+import { Authenticator } from '../auth/authenticator.service';
 import { McpEndpointRepository } from './mcp-endpoint.repository';
 import { principalSubjects, type Decision } from './grant-decision';
 import { McpPolicyService } from './mcp-policy.service';
@@ -24,6 +24,7 @@ import { AGENT_SESSION_HEADER, McpAgentSessions } from './mcp-session.projection
 import { assertHeadersMatchBody, parseMcpBody, type JsonRpcMessage } from './mcp-request';
 import { filterJsonBody, sseToolsFilter } from './tools-list-filter';
 import { McpErrorCode, McpException } from './mcp.exception';
+import { GatewayErrorCode, GatewayException } from '../gateway.exception';
 
 /** The JSON-RPC error code of a tools/call the grants deny (in the implementation-defined server error range). */
 export const DENIED_BY_POLICY_CODE = -32003;
@@ -85,7 +86,7 @@ export class McpDoorService implements BeforeApplicationShutdown, OnApplicationS
   constructor(
     private readonly tx: Transactions,
     private readonly endpoints: McpEndpointRepository,
-    private readonly tokens: TokenService,
+    private readonly authenticator: Authenticator,
     private readonly limiter: RateLimiter,
     private readonly policy: McpPolicyService,
     private readonly recorder: AuditRecorder,
@@ -113,7 +114,7 @@ export class McpDoorService implements BeforeApplicationShutdown, OnApplicationS
     const serverId = uuidSchema.safeParse(serverParam);
     let caller: Caller;
     try {
-      caller = await this.tokens.authenticate(req.headers.authorization);
+      caller = await this.authenticator.authenticate(req.headers.authorization, req.ip);
     } catch (err) {
       if (err instanceof ApiException && err.status === 401) {
         const where = this.metadataUrl(req, serverId.success ? serverId.data : serverParam);
@@ -125,9 +126,8 @@ export class McpDoorService implements BeforeApplicationShutdown, OnApplicationS
     }
     await this.limiter.consume(caller.tokenId);
     if (!roleSatisfies(caller.role, MCP_ROLE)) {
-      throw new ApiException(
-        403,
-        'FORBIDDEN',
+      throw new GatewayException(
+        GatewayErrorCode.FORBIDDEN,
         `/mcp/:server needs the ${MCP_ROLE} role; this token has ${caller.role}.`,
       );
     }

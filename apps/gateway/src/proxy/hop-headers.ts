@@ -1,5 +1,6 @@
 // Headers that describe one connection, not the message, and so never cross the gateway.
 import type { IncomingHttpHeaders } from 'node:http';
+import { GATEWAY_HEADER_PREFIX } from '@mcp-host/contracts';
 
 const HOP_BY_HOP = new Set([
   'connection',
@@ -31,6 +32,42 @@ export function endToEndHeaders(
     if (value === undefined || HOP_BY_HOP.has(lower) || lower.startsWith('proxy-')) continue;
     if (connectionListed.has(lower) || drop.has(lower)) continue;
     out[lower] = value;
+  }
+  return out;
+}
+
+/**
+ * What the gateway sets itself, so a client's copies never reach a service: its credentials (the service gets the
+ * identity instead), the request id and trace, and every claim about the client's address or the path it came by.
+ */
+const SET_BY_GATEWAY = new Set([
+  'host',
+  'authorization',
+  'cookie',
+  // The gateway answered the client's 100-continue itself; the upstream gets the body straight away.
+  'expect',
+  'x-request-id',
+  'traceparent',
+  'tracestate',
+  'forwarded',
+  'x-real-ip',
+  'x-client-ip',
+  'true-client-ip',
+  'x-forwarded-for',
+  'x-forwarded-host',
+  'x-forwarded-proto',
+  'x-forwarded-port',
+  'x-forwarded-prefix',
+]);
+
+/**
+ * A client's request headers as they may be forwarded: end-to-end only, without what the gateway sets, and without
+ * any `x-mcp-host-*` header (identity, internal token, and whatever such header comes later).
+ */
+export function clientHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
+  const out = endToEndHeaders(headers, SET_BY_GATEWAY);
+  for (const name of Object.keys(out)) {
+    if (name.startsWith(GATEWAY_HEADER_PREFIX)) delete out[name];
   }
   return out;
 }

@@ -2,28 +2,24 @@
 import { Injectable } from '@nestjs/common';
 import { EventEmitter } from 'node:events';
 import { Transform } from 'node:stream';
-import { IDENTITY_HEADER, IDENTITY_HEADERS, encodeIdentityValue } from '@mcp-host/contracts';
-import { ApiException, InjectConfig, InjectLogger, outgoingTraceparent } from '@mcp-host/platform';
+import { IDENTITY_HEADER, INTERNAL_TOKEN_HEADER, encodeIdentityValue } from '@mcp-host/contracts';
+import {
+  ApiException,
+  InjectConfig,
+  InjectInternalAuth,
+  InjectLogger,
+  outgoingTraceparent,
+  type InternalAuth,
+} from '@mcp-host/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import type { GatewayConfig } from '../gateway.config';
 import type { Caller } from '../tokens/token.entity';
-import { endToEndHeaders } from './hop-headers';
+import { clientHeaders, endToEndHeaders } from './hop-headers';
 import { upstreamErrorToApi } from './upstream-error';
 import { UpstreamPools, type UpstreamName } from './upstream-pools';
-
-/** Identity headers only the gateway may set (a client's copies are dropped), and what else the gateway sets itself. */
-const DROPPED_REQUEST_HEADERS = new Set<string>([
-  ...IDENTITY_HEADERS,
-  'host',
-  'authorization',
-  'x-request-id',
-  'traceparent',
-  'x-forwarded-for',
-  'x-forwarded-host',
-  'x-forwarded-proto',
-]);
+import { GatewayErrorCode, GatewayException } from '../gateway.exception';
 
 /** Answers up to this size (with a Content-Length) are buffered instead of streamed. */
 const SMALL_BODY_BYTES = 64 * 1024;
@@ -51,12 +47,12 @@ export class ProxyService {
     private readonly pools: UpstreamPools,
     @InjectConfig() private readonly config: GatewayConfig,
     @InjectLogger() private readonly logger: Logger,
+    @InjectInternalAuth() private readonly internalAuth: InternalAuth,
   ) {}
 
   private tooLarge(): ApiException {
-    return new ApiException(
-      413,
-      'PAYLOAD_TOO_LARGE',
+    return new GatewayException(
+      GatewayErrorCode.PAYLOAD_TOO_LARGE,
       `The body may not exceed ${this.config.HTTP_BODY_LIMIT_BYTES} bytes (HTTP_BODY_LIMIT_BYTES).`,
     );
   }
@@ -67,12 +63,13 @@ export class ProxyService {
     service: UpstreamName,
     caller: Caller,
   ): Promise<ProxyResult> {
-    const headers = endToEndHeaders(req.headers, DROPPED_REQUEST_HEADERS);
+    const headers = clientHeaders(req.headers);
     // Header values are Latin-1 on the wire: the subject (any Unicode) and token id travel percent-encoded, and the
     // kit decodes them before a service's controller reads them.
     headers[IDENTITY_HEADER.subject] = encodeIdentityValue(caller.subject);
     headers[IDENTITY_HEADER.role] = caller.role;
     headers[IDENTITY_HEADER.tokenId] = encodeIdentityValue(caller.tokenId);
+    if (this.internalAuth.token !== undefined) headers[INTERNAL_TOKEN_HEADER] = this.internalAuth.token;
     headers['x-request-id'] = req.id;
     headers['traceparent'] = outgoingTraceparent();
     headers['x-forwarded-for'] = req.ip;
@@ -118,9 +115,8 @@ export class ProxyService {
       ) {
         return {
           ok: false,
-          error: new ApiException(
-            413,
-            'PAYLOAD_TOO_LARGE',
+          error: new GatewayException(
+            GatewayErrorCode.PAYLOAD_TOO_LARGE,
             `The body may not exceed ${this.config.HTTP_BODY_LIMIT_BYTES} bytes (HTTP_BODY_LIMIT_BYTES).`,
           ),
         };

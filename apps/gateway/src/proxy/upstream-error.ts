@@ -1,5 +1,6 @@
 // Maps a failed upstream call to the gateway's answer: refused 503, too slow 504, cut off 502.
 import { ApiException } from '@mcp-host/platform';
+import { GatewayErrorCode, GatewayException } from '../gateway.exception';
 
 const UNAVAILABLE = new Set([
   'ECONNREFUSED',
@@ -29,17 +30,22 @@ function codesOf(err: unknown, depth = 0): string[] {
 export function upstreamErrorToApi(service: string, err: unknown): ApiException {
   const codes = codesOf(err);
   if (codes.some((c) => UNAVAILABLE.has(c))) {
-    return new ApiException(503, 'UPSTREAM_UNAVAILABLE', `The ${service} service is not reachable.`);
+    return new GatewayException(
+      GatewayErrorCode.UPSTREAM_UNAVAILABLE,
+      `The ${service} service is not reachable.`,
+    );
   }
   if (codes.some((c) => TIMEOUT.has(c))) {
-    return new ApiException(504, 'UPSTREAM_TIMEOUT', `The ${service} service did not answer in time.`);
+    return new GatewayException(
+      GatewayErrorCode.UPSTREAM_TIMEOUT,
+      `The ${service} service did not answer in time.`,
+    );
   }
   if (codes.some((c) => RESET.has(c))) {
-    return new ApiException(
-      502,
-      'UPSTREAM_RESET',
+    return new GatewayException(
+      GatewayErrorCode.UPSTREAM_RESET,
       `The ${service} service closed the connection before answering.`,
     );
   }
-  return new ApiException(502, 'UPSTREAM_ERROR', `The ${service} service could not be called.`);
+  return new GatewayException(GatewayErrorCode.UPSTREAM_ERROR, `The ${service} service could not be called.`);
 }

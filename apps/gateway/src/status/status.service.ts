@@ -1,7 +1,8 @@
 // GET /api/status: the gateway's own readiness plus every upstream's /readyz, asked in parallel with a short timeout.
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { KafkaConnection } from '@mcp-host/platform';
+import { InjectLogger, KafkaConnection, checkFailure, failureClass } from '@mcp-host/platform';
+import type { Logger } from 'pino';
 import type { ServiceName, ServiceStatus, StatusResponse } from '@mcp-host/contracts';
 import { DataSource } from 'typeorm';
 import { UpstreamPools, UPSTREAM_NAMES, type UpstreamName } from '../proxy/upstream-pools';
@@ -14,7 +15,14 @@ export class StatusService {
     private readonly pools: UpstreamPools,
     private readonly kafka: KafkaConnection,
     @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectLogger() private readonly logger: Logger,
   ) {}
+
+  /** The answer names a class of failure; hosts, ports and driver messages go to the log only. */
+  private failed(what: string, err: unknown): string {
+    this.logger.warn({ err: (err as Error).message, check: what }, 'status: check failed');
+    return checkFailure(err);
+  }
 
   async report(): Promise<StatusResponse> {
     const [gateway, ...upstreams] = await Promise.all([
@@ -33,11 +41,11 @@ export class StatusService {
     const [database, kafka] = await Promise.all([
       this.dataSource.query('SELECT 1').then(
         () => 'up',
-        (err: Error) => `down: ${err.message}`,
+        (err: Error) => this.failed('database', err),
       ),
       this.kafka.ping(PROBE_TIMEOUT_MS).then(
         () => 'up',
-        (err: Error) => `down: ${err.message}`,
+        (err: Error) => this.failed('kafka', err),
       ),
     ]);
     return {
@@ -60,7 +68,8 @@ export class StatusService {
       const ready = res.statusCode === 200 && body?.status === 'ready';
       return { status: ready ? 'ready' : 'not_ready', ...(body?.checks ? { checks: body.checks } : {}) };
     } catch (err) {
-      return { status: 'unreachable', error: (err as Error).message };
+      this.logger.warn({ err: (err as Error).message, upstream: name }, 'status: upstream unreachable');
+      return { status: 'unreachable', error: failureClass(err) };
     }
   }
 }

@@ -2,9 +2,10 @@
 // clients resuming from an older Last-Event-ID, a heartbeat for all streams, and a clean stop.
 import { randomUUID } from 'node:crypto';
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { topicByName, type RouteDefinition } from '@mcp-host/contracts';
+import { INTERNAL_TOKEN_HEADER, topicByName, type RouteDefinition } from '@mcp-host/contracts';
 import {
-  ApiException,
+  InjectInternalAuth,
+  type InternalAuth,
   Counter,
   Gauge,
   Histogram,
@@ -25,6 +26,7 @@ import { decodeCursor, encodeCursor } from './stream-cursor';
 import { readSnapshot } from './stream-snapshot';
 import { UpstreamPools } from '../proxy/upstream-pools';
 import { TopicFeed, sseFrame, type Positions } from './topic-feed';
+import { GatewayErrorCode, GatewayException } from '../gateway.exception';
 
 const REPLAY_IDLE_CLOSE_MS = 5_000;
 /** Retry-After of a stream refused for a bound: streams end all the time, so a short wait is worth a try. */
@@ -71,6 +73,7 @@ export class StreamHub implements OnModuleDestroy {
     @InjectConfig() private readonly config: GatewayConfig,
     @InjectLogger() private readonly logger: Logger,
     metrics: PlatformMetrics,
+    @InjectInternalAuth() private readonly internalAuth: InternalAuth,
   ) {
     this.heartbeatTimer = setInterval(() => this.tick(), config.SSE_HEARTBEAT_MS);
     this.heartbeatTimer.unref();
@@ -172,13 +175,12 @@ export class StreamHub implements OnModuleDestroy {
     const stream = route.stream;
     const topic = stream ? topicByName(stream.topic) : undefined;
     if (!stream || !topic?.watchable) {
-      throw new ApiException(
-        500,
-        'STREAM_NOT_WATCHABLE',
+      throw new GatewayException(
+        GatewayErrorCode.STREAM_NOT_WATCHABLE,
         `${route.path} names a topic that cannot be streamed.`,
       );
     }
-    if (this.stopping) throw new ApiException(503, 'UNAVAILABLE', 'The gateway is stopping.');
+    if (this.stopping) throw new GatewayException(GatewayErrorCode.UNAVAILABLE, 'The gateway is stopping.');
     const query = (req.query ?? {}) as Record<string, unknown>;
     const wanted: [string, string][] = [];
     for (const [param, field] of Object.entries(stream.filters ?? {})) {
@@ -187,7 +189,7 @@ export class StreamHub implements OnModuleDestroy {
     }
     const from = query.from ?? 'latest';
     if (from !== 'latest' && from !== 'earliest') {
-      throw new ApiException(400, 'VALIDATION_FAILED', 'from: must be latest or earliest');
+      throw new GatewayException(GatewayErrorCode.VALIDATION_FAILED, 'from: must be latest or earliest');
     }
     const header = req.headers['last-event-id'];
     const lastEventId = Array.isArray(header) ? header[0] : header;
@@ -195,7 +197,10 @@ export class StreamHub implements OnModuleDestroy {
     if (lastEventId !== undefined && lastEventId.trim() !== '') {
       resumeAt = decodeCursor(lastEventId.trim());
       if (!resumeAt) {
-        throw new ApiException(400, 'INVALID_CURSOR', 'Last-Event-ID is not an event id this gateway sent.');
+        throw new GatewayException(
+          GatewayErrorCode.INVALID_CURSOR,
+          'Last-Event-ID is not an event id this gateway sent.',
+        );
       }
     }
 
@@ -212,6 +217,9 @@ export class StreamHub implements OnModuleDestroy {
                 caller,
                 requestId: req.id,
                 timeoutMs: this.config.GATEWAY_UPSTREAM_TIMEOUT_MS,
+                ...(this.internalAuth.token !== undefined
+                  ? { headers: { [INTERNAL_TOKEN_HEADER]: this.internalAuth.token } }
+                  : {}),
               })
           : undefined;
       opened = await this.open(topic.name, wanted, resumeAt, from, caller, req, reply, snapshot);
@@ -227,9 +235,8 @@ export class StreamHub implements OnModuleDestroy {
     const retry = { 'retry-after': String(STREAM_LIMIT_RETRY_AFTER_S) };
     if (this.streams.size + this.admitting >= max) {
       this.refused.inc({ bound: 'gateway' });
-      throw new ApiException(
-        429,
-        'TOO_MANY_STREAMS',
+      throw new GatewayException(
+        GatewayErrorCode.TOO_MANY_STREAMS,
         `This gateway holds its maximum of ${max} open streams (SSE_MAX_STREAMS); retry later.`,
         undefined,
         retry,
@@ -238,9 +245,8 @@ export class StreamHub implements OnModuleDestroy {
     const held = this.perCaller.get(caller.tokenId) ?? 0;
     if (held >= perCaller) {
       this.refused.inc({ bound: 'per_token' });
-      throw new ApiException(
-        429,
-        'TOO_MANY_STREAMS',
+      throw new GatewayException(
+        GatewayErrorCode.TOO_MANY_STREAMS,
         `This token already holds ${held} open streams, the most allowed (SSE_MAX_STREAMS_PER_TOKEN); close one first.`,
         undefined,
         retry,
@@ -448,7 +454,7 @@ export class StreamHub implements OnModuleDestroy {
     );
     if (this.stopping) {
       await feed.close();
-      throw new ApiException(503, 'UNAVAILABLE', 'The gateway is stopping.');
+      throw new GatewayException(GatewayErrorCode.UNAVAILABLE, 'The gateway is stopping.');
     }
     this.replays.add(feed);
     return feed;

@@ -5,6 +5,7 @@ import { ApiException, outgoingTraceparent } from '@mcp-host/platform';
 import type { Caller } from '../tokens/token.entity';
 import { upstreamErrorToApi } from '../proxy/upstream-error';
 import type { UpstreamName, UpstreamPools } from '../proxy/upstream-pools';
+import { GatewayErrorCode, GatewayException } from '../gateway.exception';
 
 /** Snapshots are single resources; a larger answer is refused rather than buffered. */
 const SNAPSHOT_MAX_BYTES = 1024 * 1024;
@@ -58,7 +59,10 @@ export async function readSnapshot(pools: UpstreamPools, r: SnapshotRequest): Pr
     const declared = Number(res.headers['content-length'] ?? 0);
     if (declared > SNAPSHOT_MAX_BYTES) {
       res.body.destroy();
-      throw new ApiException(502, 'UPSTREAM_ERROR', `The ${service} service answered a snapshot too large to send.`);
+      throw new GatewayException(
+        GatewayErrorCode.UPSTREAM_ERROR,
+        `The ${service} service answered a snapshot too large to send.`,
+      );
     }
     text = await res.body.text();
   } catch (err) {
@@ -80,7 +84,10 @@ export async function readSnapshot(pools: UpstreamPools, r: SnapshotRequest): Pr
     );
   }
   if (status !== 200 || body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw new ApiException(502, 'UPSTREAM_ERROR', `The ${service} service could not give the snapshot.`);
+    throw new GatewayException(
+      GatewayErrorCode.UPSTREAM_ERROR,
+      `The ${service} service could not give the snapshot.`,
+    );
   }
   return JSON.stringify(body);
 }

@@ -1,17 +1,8 @@
-// Creates, lists, revokes and verifies API tokens.
+// Creates, lists and revokes API tokens; auth/ verifies them.
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import {
-  ApiException,
-  InjectConfig,
-  InjectLogger,
-  Transactions,
-  decodeKeysetCursor,
-  encodeKeysetCursor,
-} from '@mcp-host/platform';
+import { InjectLogger, Transactions, decodeKeysetCursor, encodeKeysetCursor } from '@mcp-host/platform';
 import type { Logger } from 'pino';
-import { OidcVerifier } from '../auth/oidc-verifier.service';
-import type { GatewayConfig } from '../gateway.config';
 import { tokenSecret } from './token-secret';
 import { TokenRepository } from './token.repository';
 import type { ApiTokenRow, Caller } from './token.entity';
@@ -23,63 +14,17 @@ import type {
   TokenListResponse,
   TokenSelf,
 } from '@mcp-host/contracts';
-
-const TOUCH_EVERY_MS = 60_000;
+import { GatewayErrorCode, GatewayException } from '../gateway.exception';
 
 @Injectable()
 export class TokenService {
-  private readonly touchedAt = new Map<string, number>();
-  /** Verified rows by token hash, so a busy caller does not cost a database round trip per request. */
-  private readonly cache = new Map<string, { row: ApiTokenRow; at: number }>();
   private readonly revokeListeners: ((tokenId: string) => void)[] = [];
 
   constructor(
     private readonly tx: Transactions,
     private readonly tokens: TokenRepository,
-    private readonly oidc: OidcVerifier,
-    @InjectConfig() private readonly config: GatewayConfig,
     @InjectLogger() private readonly logger: Logger,
   ) {}
-
-  /** The caller behind an `Authorization: Bearer` header, or a 401. */
-  async authenticate(authorization: string | undefined): Promise<Caller> {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
-    if (!match) throw unauthenticated('A bearer token is required (Authorization: Bearer mcph_...).');
-    const presented = match[1];
-    if (!tokenSecret.wellFormed(presented)) {
-      if (this.oidc.enabled && this.oidc.looksLikeJwt(presented)) return this.oidc.verify(presented);
-      throw unauthenticated('The bearer token is not valid.');
-    }
-    const row = await this.lookup(tokenSecret.hash(presented));
-    if (!row) throw unauthenticated('The bearer token is not valid.');
-    if (row.revoked_at) throw unauthenticated('The bearer token has been revoked.');
-    if (row.expires_at && row.expires_at.getTime() <= Date.now())
-      throw unauthenticated('The bearer token has expired.');
-    this.touch(row.id);
-    return {
-      tokenId: row.id,
-      subject: row.owner,
-      role: row.role,
-      name: row.name,
-      apiToken: true,
-      ...(row.expires_at ? { expiresAt: row.expires_at.getTime() } : {}),
-    };
-  }
-
-  private async lookup(hash: string): Promise<ApiTokenRow | undefined> {
-    const ttl = this.config.GATEWAY_TOKEN_CACHE_MS;
-    const now = Date.now();
-    const hit = this.cache.get(hash);
-    if (hit && now - hit.at < ttl) return hit.row;
-    const row = await this.tx.read((m) => this.tokens.findByHash(m, hash));
-    if (ttl > 0 && row) {
-      if (this.cache.size >= 10_000) this.cache.clear();
-      this.cache.set(hash, { row, at: now });
-    } else {
-      this.cache.delete(hash);
-    }
-    return row;
-  }
 
   async create(body: CreateTokenBody, creator: Caller): Promise<CreateTokenResponse> {
     const token = tokenSecret.generate();
@@ -111,8 +56,7 @@ export class TokenService {
 
   async revoke(id: string, by: Caller): Promise<void> {
     const row = await this.tx.run((m) => this.tokens.revoke(m, id));
-    for (const [hash, hit] of this.cache) if (hit.row.id === id) this.cache.delete(hash);
-    if (!row) throw new ApiException(404, 'TOKEN_NOT_FOUND', `No API token with id ${id}.`);
+    if (!row) throw new GatewayException(GatewayErrorCode.TOKEN_NOT_FOUND, `No API token with id ${id}.`);
     for (const listener of this.revokeListeners) listener(id);
     this.logger.info({ tokenId: id, by: by.tokenId }, 'api token revoked');
   }
@@ -131,17 +75,6 @@ export class TokenService {
   self(caller: Caller): TokenSelf {
     return { id: caller.tokenId, name: caller.name, subject: caller.subject, role: caller.role };
   }
-
-  private touch(id: string): void {
-    const now = Date.now();
-    if (now - (this.touchedAt.get(id) ?? 0) < TOUCH_EVERY_MS) return;
-    this.touchedAt.set(id, now);
-    this.tx
-      .read((m) => this.tokens.touch(m, id))
-      .catch((err: unknown) => {
-        this.logger.warn({ err: (err as Error).message, tokenId: id }, 'could not record token use');
-      });
-  }
 }
 
 export function toView(row: ApiTokenRow): Token {
@@ -158,12 +91,9 @@ export function toView(row: ApiTokenRow): Token {
   };
 }
 
-function unauthenticated(message: string): ApiException {
-  return new ApiException(401, 'UNAUTHENTICATED', message);
-}
-
 function decodeCursor(cursor: string): { createdAt: string; id: string } {
   const c = decodeKeysetCursor(cursor);
-  if (!c) throw new ApiException(400, 'INVALID_CURSOR', 'The cursor is not one this API returned.');
+  if (!c)
+    throw new GatewayException(GatewayErrorCode.INVALID_CURSOR, 'The cursor is not one this API returned.');
   return { createdAt: c.key, id: c.id };
 }

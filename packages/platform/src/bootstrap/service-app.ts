@@ -15,7 +15,14 @@ import { runMigrations } from '../database/migrate';
 import { PlatformMetrics } from '../ops/platform-metrics';
 import { installFrameworkErrorAnswers } from '../http/framework-errors';
 import { currentScope, enterScope, isTraceparent, newTraceparent } from '../telemetry/trace-context';
-import { PLATFORM_CONFIG, PLATFORM_LOGGER, PLATFORM_OPTIONS } from '../tokens';
+import {
+  INTERNAL_AUTH,
+  PLATFORM_CONFIG,
+  PLATFORM_LOGGER,
+  PLATFORM_OPTIONS,
+  type InternalAuth,
+} from '../tokens';
+import { InternalAuthCheck, INTERNAL_TOKEN_HEADER } from '../http/internal-auth';
 import type { PlatformConfig, PlatformModuleOptions } from '../platform.module';
 import pino from 'pino';
 
@@ -51,9 +58,18 @@ export async function createServiceApp(module: DynamicModule): Promise<ServiceAp
   const options = app.get<PlatformModuleOptions>(PLATFORM_OPTIONS);
   const logger = app.get<Logger>(PLATFORM_LOGGER);
   const metrics = app.get(PlatformMetrics);
+  const internalToken = app.get<InternalAuth>(INTERNAL_AUTH).token;
+  const internalCheck =
+    internalToken !== undefined && !options.publicDoor ? new InternalAuthCheck(internalToken) : undefined;
 
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', (req, reply, done) => {
+    // Before anything reads the identity headers: without the gateway's token they are a stranger's claims.
+    const refused = internalCheck?.refusal(req.url, req.headers[INTERNAL_TOKEN_HEADER]);
+    if (refused) {
+      void reply.code(refused.status).header('content-type', 'application/json').send(refused.toBody());
+      return;
+    }
     // The gateway percent-encodes identity values (any Unicode subject); controllers read them decoded.
     for (const name of [IDENTITY_HEADER.subject, IDENTITY_HEADER.tokenId]) {
       const v = req.headers[name];

@@ -117,6 +117,30 @@ export const baseConfigShape = {
   INBOX_RETENTION_HOURS: envInt(168, 1, 87600).describe(
     'How long applied event ids are kept for deduplication; keep it longer than topic retention.',
   ),
+  INTERNAL_AUTH_TOKEN: z
+    .string()
+    .min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`)')
+    .optional()
+    .describe(
+      'Shared secret the gateway sends to the services with every forwarded request; a service refuses any request without it (only /healthz, /readyz and /metrics are open). The standalone host generates one per start.',
+    ),
+  INTERNAL_AUTH_TOKEN_FILE: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'A file holding INTERNAL_AUTH_TOKEN (a mounted secret); read once at start, surrounding whitespace ignored.',
+    ),
+  INTERNAL_AUTH_REQUIRED: z
+    .enum(['true', 'false'])
+    .optional()
+    .describe(
+      'Refuse to start without an internal token. Defaults to true when NODE_ENV=production (distributed mode, as the images run) and false otherwise.',
+    ),
+  NODE_ENV: z
+    .string()
+    .optional()
+    .describe('production turns on the distributed-mode defaults (INTERNAL_AUTH_REQUIRED).'),
   OTEL_EXPORTER_OTLP_ENDPOINT: z
     .string()
     .optional()

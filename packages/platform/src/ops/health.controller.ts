@@ -4,10 +4,12 @@ import type { FastifyReply } from 'fastify';
 import { DataSource } from 'typeorm';
 import { KafkaConnection } from '../events/kafka-connection';
 import { EventBusLifecycle } from '../events/event-bus.lifecycle';
-import { PLATFORM_OPTIONS } from '../tokens';
+import { PLATFORM_LOGGER, PLATFORM_OPTIONS } from '../tokens';
+import type { Logger } from 'pino';
+import { checkFailure } from './check-failure';
 import type { PlatformModuleOptions } from '../platform.module';
 
-/** 'up', or 'down: <reason>'. */
+/** 'up', or 'down: <class>' (timeout, refused, unreachable, error); the full reason is logged, not answered. */
 type Check = string;
 
 @Controller()
@@ -19,6 +21,7 @@ export class HealthController {
     private readonly kafka: KafkaConnection,
     private readonly bus: EventBusLifecycle,
     @Inject(PLATFORM_OPTIONS) private readonly options: PlatformModuleOptions,
+    @Inject(PLATFORM_LOGGER) private readonly logger: Logger,
   ) {}
 
   @Get('healthz')
@@ -30,7 +33,8 @@ export class HealthController {
   async readyz(@Res() reply: FastifyReply) {
     const [database, kafka] = await Promise.all([this.checkDatabase(), this.checkKafka()]);
     const paused = this.bus.consumer?.degraded;
-    const consumer: Check = paused === undefined ? 'up' : `degraded: ${paused}`;
+    // The reason is in the consumer's log line; the answer says only that it waits for the database.
+    const consumer: Check = paused === undefined ? 'up' : 'degraded: waiting for the database';
     const ready = database === 'up' && kafka === 'up' && consumer === 'up';
     await reply.status(ready ? 200 : 503).send({
       status: ready ? 'ready' : paused !== undefined ? 'degraded' : 'not_ready',
@@ -44,7 +48,8 @@ export class HealthController {
       await this.dataSource.query('SELECT 1');
       return 'up';
     } catch (err) {
-      return `down: ${(err as Error).message}`;
+      this.logger.warn({ err: (err as Error).message }, 'readiness: database check failed');
+      return checkFailure(err);
     }
   }
 
@@ -57,7 +62,8 @@ export class HealthController {
       await this.kafka.ping(2000);
       result = 'up';
     } catch (err) {
-      result = `down: ${(err as Error).message}`;
+      this.logger.warn({ err: (err as Error).message }, 'readiness: Kafka check failed');
+      result = checkFailure(err);
     }
     this.kafkaCache = { at: Date.now(), result };
     return result;
