@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Writes the per-service deployment files from one template each, so the five services cannot drift apart:
-// apps/<name>/Dockerfile and infra/kubernetes/<name>.yaml. `--check` writes nothing and exits 1 when a committed
+// apps/<name>/Dockerfile, infra/kubernetes/<name>.yaml and infra/kubernetes/network-policy.yaml. `--check` writes nothing and exits 1 when a committed
 // file differs from what this script would write (the infra test runs it that way).
 import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -14,6 +14,25 @@ const PNPM_VERSION = '9.15.9';
 const PORT = 3000;
 // Debian packages a service's runtime image needs beyond Node: build-service clones sources with git.
 const RUNTIME_PACKAGES = { 'build-service': ['git', 'ca-certificates'] };
+// The runtime user of every image (uid 1000 in the node images) and the one directory it may write. /app holds the
+// code owned by root, so everything a service writes must be pointed here; the compose file mounts a named volume
+// and the Kubernetes manifests an emptyDir on it, so a read-only root filesystem still works.
+const RUNTIME_USER = 'node';
+const DATA_DIR = '/var/lib/mcp-host';
+// The variables naming what each service writes, relative to DATA_DIR. Their defaults would land in /app (the
+// gateway's ./.mcp-host/admin-token), under /run (policy-engine's VM sockets) or in the OS temp dir (build-service's
+// work dir, wiped by a restart and shared with anything else in /tmp). MCP_HOST_DATA_DIR is set in every image
+// so the data directory has one name everywhere; build-service derives its BUILD_WORKDIR default from it.
+const WRITE_PATHS = {
+  gateway: { GATEWAY_ADMIN_TOKEN_FILE: 'admin-token' },
+  'build-service': { BUILD_WORKDIR: 'builds' },
+  // A sibling of the default VM_KERNEL_IMAGE and VM_ROOTFS_DIR location (/var/lib/mcp-host/vm), not inside it: those
+  // are read, and an operator who mounts them read-only at /var/lib/mcp-host/vm must not hide the sockets.
+  'policy-engine': { VM_SOCKET_DIR: 'vm-sockets' },
+};
+
+// The key of the mcp-host-secrets Secret holding INTERNAL_AUTH_TOKEN, which all five services get.
+const INTERNAL_TOKEN_SECRET_KEY = 'internal-auth-token';
 
 // Service-specific environment beyond the shared ConfigMap and Secret (Kubernetes) or x-service-env (compose).
 const K8S_EXTRA_ENV = {
@@ -45,6 +64,16 @@ function workspaceDirs() {
       .map((e) => `${parent}/${e.name}`);
   });
   return dirs.filter((d) => existsSync(join(repoRoot, d, 'package.json'))).sort();
+}
+
+/** ENV line with the data directory and the service's write paths under it. */
+function writePathEnv(name) {
+  const vars = { MCP_HOST_DATA_DIR: DATA_DIR };
+  for (const [variable, sub] of Object.entries(WRITE_PATHS[name] ?? {}))
+    vars[variable] = `${DATA_DIR}/${sub}`;
+  return `ENV ${Object.entries(vars)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' \\\n    ')}`;
 }
 
 function dockerfile(name, manifests) {
@@ -81,10 +110,14 @@ RUN --mount=type=cache,id=pnpm-store,target=/root/.local/share/pnpm/store \\
 
 FROM \${NODE_IMAGE} AS runtime
 ${runtimePackages(name)}ENV NODE_ENV=production BIND_ADDRESS=0.0.0.0 BIND_PORT=${PORT}
+# The only directory the service writes, owned by the runtime user and closed to everyone else (0700). It is
+# created here, as root and before USER, because the runtime user may not create anything under /var/lib itself.
+RUN mkdir -p ${DATA_DIR} && chown ${RUNTIME_USER}:${RUNTIME_USER} ${DATA_DIR} && chmod 0700 ${DATA_DIR}
+${writePathEnv(name)}
 WORKDIR /app
 # Owned by root and only readable by the runtime user: the process cannot rewrite its own code.
 COPY --from=build /out/ ./
-USER node
+USER ${RUNTIME_USER}
 EXPOSE ${PORT}
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \\
     CMD ["node", "-e", "${healthz}"]
@@ -146,6 +179,13 @@ spec:
                 secretKeyRef:
                   name: mcp-host-secrets
                   key: DATABASE_URL
+            # The gateway sends this shared secret with every forwarded request and the services refuse requests
+            # without it, so a pod that gets past the NetworkPolicy still cannot pose as the gateway.
+            - name: INTERNAL_AUTH_TOKEN
+              valueFrom:
+                secretKeyRef:
+                  name: mcp-host-secrets
+                  key: ${INTERNAL_TOKEN_SECRET_KEY}
 ${extra.length ? envLines(extra) + '\n' : ''}          readinessProbe:
 ${probe('/readyz', ['            periodSeconds: 10', '            failureThreshold: 3'])}
           livenessProbe:
@@ -156,8 +196,11 @@ ${probe('/healthz', ['            initialDelaySeconds: 30', '            periodS
           securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true }
           volumeMounts:
             - { name: tmp, mountPath: /tmp }
+            # The image's data directory (its write paths point here); the root filesystem is read-only.
+            - { name: data, mountPath: ${DATA_DIR} }
       volumes:
         - { name: tmp, emptyDir: {} }
+        - { name: data, emptyDir: {} }
 ---
 apiVersion: v1
 kind: Service
@@ -171,6 +214,54 @@ spec:
 `;
 }
 
+/**
+ * Ingress rules for the pods of the five services. Only the gateway answers clients; the four others answer only the
+ * gateway, on their HTTP port, so a compromised or stray pod in the namespace cannot call them directly (it would
+ * still lack the internal token, but the network is the first wall). Egress stays open: the services reach Postgres,
+ * Kafka, Redis, the registry and a container engine wherever the operator runs them. Kubelet probes come from the
+ * node, which NetworkPolicy always lets through. Peers are pod selectors without a namespace selector, so they
+ * match only pods in this namespace: a gateway-labelled pod in another namespace gets nothing.
+ */
+function networkPolicies() {
+  const header = `# Generated by infra/scripts/generate.mjs: the gateway is open on its HTTP port; every other service accepts
+# only the gateway's pods, on its HTTP port. Egress is not restricted. Policies are additive: to let a Prometheus in
+# another namespace scrape /metrics, add a policy of your own rather than editing these.
+`;
+  const gateway = `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: gateway-ingress
+  labels: { app.kubernetes.io/name: gateway, app.kubernetes.io/part-of: mcp-host }
+spec:
+  podSelector:
+    matchLabels: { app.kubernetes.io/name: gateway }
+  policyTypes: [Ingress]
+  ingress:
+    # No "from": any source, as the gateway is the public entry point (behind your Ingress or LoadBalancer).
+    - ports:
+        - { protocol: TCP, port: ${PORT} }
+`;
+  const internal = SERVICES.filter((s) => s !== 'gateway').map(
+    (name) => `apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: ${name}-ingress
+  labels: { app.kubernetes.io/name: ${name}, app.kubernetes.io/part-of: mcp-host }
+spec:
+  podSelector:
+    matchLabels: { app.kubernetes.io/name: ${name} }
+  policyTypes: [Ingress]
+  ingress:
+    - from:
+        - podSelector:
+            matchLabels: { app.kubernetes.io/name: gateway }
+      ports:
+        - { protocol: TCP, port: ${PORT} }
+`,
+  );
+  return header + [gateway, ...internal].join('---\n');
+}
+
 export function expectedFiles() {
   const manifests = workspaceDirs();
   const files = new Map();
@@ -178,6 +269,7 @@ export function expectedFiles() {
     files.set(join(repoRoot, 'apps', name, 'Dockerfile'), dockerfile(name, manifests));
     files.set(join(repoRoot, 'infra', 'kubernetes', `${name}.yaml`), kubernetesManifest(name));
   }
+  files.set(join(repoRoot, 'infra', 'kubernetes', 'network-policy.yaml'), networkPolicies());
   return files;
 }
 
