@@ -24,6 +24,7 @@ import { AdminTokenBootstrap } from './tokens/admin-token.bootstrap';
 import { TokenRepository } from './tokens/token.repository';
 import { TokenService } from './tokens/token.service';
 import { TokenHandlers } from './tokens/token.handlers';
+import { McpEndpointReader } from './mcp/mcp-endpoint.reader';
 import { MetricsAccessMiddleware } from './ops/metrics-access.middleware';
 import { Authenticator } from './auth/authenticator.service';
 import { StatusHandlers } from './status/status.handlers';
@@ -103,6 +104,7 @@ export class GatewayModule implements NestModule {
         DeadLetterCollector,
         ApiRouter,
         McpEndpointRepository,
+        McpEndpointReader,
         McpEndpointProjection,
         McpGrantRepository,
         McpAgentSessionRepository,

@@ -17,6 +17,7 @@ import { RateLimiter } from '../limits/rate-limiter.service';
 import { endToEndHeaders } from '../proxy/hop-headers';
 import type { Caller } from '../tokens/token.entity';
 import { Authenticator } from '../auth/authenticator.service';
+import { McpEndpointReader } from './mcp-endpoint.reader';
 import { McpEndpointRepository } from './mcp-endpoint.repository';
 import { principalSubjects, type Decision } from './grant-decision';
 import { McpPolicyService } from './mcp-policy.service';
@@ -86,6 +87,7 @@ export class McpDoorService implements BeforeApplicationShutdown, OnApplicationS
   constructor(
     private readonly tx: Transactions,
     private readonly endpoints: McpEndpointRepository,
+    private readonly reader: McpEndpointReader,
     private readonly authenticator: Authenticator,
     private readonly limiter: RateLimiter,
     private readonly policy: McpPolicyService,
@@ -137,10 +139,10 @@ export class McpDoorService implements BeforeApplicationShutdown, OnApplicationS
     const id = serverId.data;
     const principal = principalOf(caller);
     const sessionId = header(req, 'mcp-session-id');
-    const { row, session } = await this.tx.read(async (m) => ({
-      row: await this.endpoints.find(m, id),
-      session: sessionId === undefined ? undefined : await this.endpoints.findSession(m, id, sessionId),
-    }));
+    const [row, session] = await Promise.all([
+      this.reader.endpoint(id),
+      sessionId === undefined ? undefined : this.reader.session(id, sessionId),
+    ]);
     if (!row) throw new McpException(McpErrorCode.SERVER_NOT_FOUND, `No MCP server ${id} is known here.`);
     if (row.status !== 'running' || !row.endpoint) {
       throw new McpException(
@@ -279,9 +281,11 @@ export class McpDoorService implements BeforeApplicationShutdown, OnApplicationS
           subject: caller.subject,
         }),
       );
+      this.reader.forgetSession(id, opened);
     }
     if (req.method === 'DELETE' && sessionId !== undefined && res.statusCode < 300) {
       await this.tx.run((m) => this.endpoints.endSession(m, id, sessionId));
+      this.reader.forgetSession(id, sessionId);
     }
 
     reply.hijack();

@@ -3,11 +3,15 @@
 import { Injectable } from '@nestjs/common';
 import type { EventPayload } from '@mcp-host/contracts';
 import { EventHandler, type EventContext } from '@mcp-host/platform';
+import { McpEndpointReader } from './mcp-endpoint.reader';
 import { McpEndpointRepository } from './mcp-endpoint.repository';
 
 @Injectable()
 export class McpEndpointProjection {
-  constructor(private readonly endpoints: McpEndpointRepository) {}
+  constructor(
+    private readonly endpoints: McpEndpointRepository,
+    private readonly reader: McpEndpointReader,
+  ) {}
 
   @EventHandler('runtime.server.status_changed')
   async onStatusChanged(p: EventPayload<'runtime.server.status_changed'>, ctx: EventContext): Promise<void> {
@@ -18,10 +22,12 @@ export class McpEndpointProjection {
       version: p.version,
       changed_at: p.changed_at,
     });
+    this.reader.forgetEndpoint(p.server_id);
   }
 
   @EventHandler('runtime.server.stopped')
   async onStopped(p: EventPayload<'runtime.server.stopped'>, ctx: EventContext): Promise<void> {
     await this.endpoints.markStopped(ctx.manager, p.server_id);
+    this.reader.forgetEndpoint(p.server_id);
   }
 }

@@ -6,12 +6,13 @@ import { Transactions } from '@mcp-host/platform';
 import { CompiledGrants } from './grant-decision';
 import { McpDriftRepository } from './mcp-drift.repository';
 import { McpGrantRepository } from './mcp-endpoint.repository';
+import { ShortLivedCache } from './short-lived-cache';
 
 const MAX_AGE_MS = 1_000;
 
 @Injectable()
 export class McpPolicyService {
-  private readonly compiled = new Map<string, { at: number; grants: Promise<CompiledGrants> }>();
+  private readonly compiled = new ShortLivedCache<CompiledGrants>(MAX_AGE_MS);
 
   constructor(
     private readonly tx: Transactions,
@@ -20,23 +21,17 @@ export class McpPolicyService {
   ) {}
 
   forServer(serverId: string): Promise<CompiledGrants> {
-    const hit = this.compiled.get(serverId);
-    if (hit && Date.now() - hit.at < MAX_AGE_MS) return hit.grants;
-    const grants = this.tx
-      .read(async (m) => ({
-        rows: await this.grants.forServer(m, serverId),
-        blocked: await this.drift.blockedTools(m, serverId),
-      }))
-      .then(({ rows, blocked }) => new CompiledGrants(rows, blocked));
-    const entry = { at: Date.now(), grants };
-    this.compiled.set(serverId, entry);
-    grants.catch(() => {
-      if (this.compiled.get(serverId) === entry) this.compiled.delete(serverId);
-    });
-    return grants;
+    return this.compiled.get(serverId, () =>
+      this.tx
+        .read(async (m) => ({
+          rows: await this.grants.forServer(m, serverId),
+          blocked: await this.drift.blockedTools(m, serverId),
+        }))
+        .then(({ rows, blocked }) => new CompiledGrants(rows, blocked)),
+    );
   }
 
   invalidate(serverId: string): void {
-    this.compiled.delete(serverId);
+    this.compiled.invalidate(serverId);
   }
 }

@@ -14,6 +14,7 @@ import {
   type Manager,
 } from '@mcp-host/platform';
 import type { Caller } from '../tokens/token.entity';
+import { ShortLivedCache } from './short-lived-cache';
 
 /** The request header that carries the caller's agent session id. */
 export const AGENT_SESSION_HEADER = 'mcp-host-agent-session';
@@ -71,7 +72,7 @@ function refused(code: string, message: string): ApiException {
 
 @Injectable()
 export class McpAgentSessions {
-  private readonly cache = new Map<string, { at: number; row: Promise<McpAgentSessionRow | undefined> }>();
+  private readonly cache = new ShortLivedCache<McpAgentSessionRow | undefined>(MAX_AGE_MS);
 
   constructor(
     private readonly tx: Transactions,
@@ -79,21 +80,11 @@ export class McpAgentSessions {
   ) {}
 
   private lookup(id: string): Promise<McpAgentSessionRow | undefined> {
-    const hit = this.cache.get(id);
-    if (hit && Date.now() - hit.at < MAX_AGE_MS) return hit.row;
-    const entry = { at: Date.now(), row: this.tx.read((m) => this.repo.find(m, id)) };
-    this.cache.set(id, entry);
-    entry.row.catch(() => {
-      if (this.cache.get(id) === entry) this.cache.delete(id);
-    });
-    if (this.cache.size > 10_000) {
-      for (const [key, value] of this.cache) if (Date.now() - value.at >= MAX_AGE_MS) this.cache.delete(key);
-    }
-    return entry.row;
+    return this.cache.get(id, () => this.tx.read((m) => this.repo.find(m, id)));
   }
 
   invalidate(id: string): void {
-    this.cache.delete(id);
+    this.cache.invalidate(id);
   }
 
   /**
