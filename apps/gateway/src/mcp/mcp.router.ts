@@ -53,8 +53,12 @@ export class McpRouter implements OnModuleInit {
       await this.door.serve(req, reply, (req.params as { server: string }).server);
     } catch (err) {
       const api = toApiException(err);
-      if (!(err instanceof ApiException) && api.status >= 500)
-        this.logger.error({ err }, 'MCP request failed');
+      // A client that went away mid-request (an agent cancelling, a load test stopping) is not a gateway fault.
+      const clientGone = req.raw.destroyed || reply.raw.destroyed;
+      if (!(err instanceof ApiException) && api.status >= 500) {
+        if (clientGone) this.logger.debug({ err: (err as Error).message }, 'MCP request ended by the client');
+        else this.logger.error({ err }, 'MCP request failed');
+      }
       if (reply.sent || reply.raw.headersSent) return;
       req.raw.resume();
       if (api.headers) void reply.headers(api.headers);
