@@ -46,6 +46,14 @@ describe('mcpctl access grant init|apply', () => {
     });
   });
 
+  it('when init gets tool names YAML treats specially (*, @…, …:), then they are quoted and parse back as given', async () => {
+    const result = await cli({}, 'access', 'grant', 'init', '--deny', '*,@admin,reset:');
+
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('allow_tools: ["*"]');
+    expect(parse(result.stdout)).toMatchObject({ allow_tools: ['*'], deny_tools: ['*', '@admin', 'reset:'] });
+  });
+
   it('when no grant exists for the subject and server, then apply creates it with the manifest body', async () => {
     stub.on('GET', '/api/grants', { body: { items: [], next_cursor: null } });
     stub.on('POST', '/api/grants', (req) => ({

@@ -69,9 +69,14 @@ export function parseSessionManifests(text: string, file: string): CreateAgentSe
   });
 }
 
-/** YAML for one scalar: plain when that reads back as the same string, quoted otherwise. */
+/**
+ * YAML for one scalar: plain when that reads back as the same string, quoted otherwise. A plain scalar starts with a
+ * letter or `_` (`*` would start an alias, `@` is reserved) and does not end with `:` (a mapping key in a flow list).
+ */
 function scalar(value: string): string {
-  return /^[A-Za-z0-9_./@:*-]+$/.test(value) && !/^(true|false|null|yes|no|on|off|~|[-+.\d].*)$/i.test(value)
+  return /^[A-Za-z_][A-Za-z0-9_./@:*-]*$/.test(value) &&
+    !value.endsWith(':') &&
+    !/^(true|false|null|yes|no|on|off|y|n)$/i.test(value)
     ? value
     : JSON.stringify(value);
 }
