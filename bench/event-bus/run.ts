@@ -15,6 +15,8 @@ import { TOPICS, deadLetterTopicOf, newEventAttributes, toKafkaHeaders } from '@
 import { startEmbeddedKafka } from '@mcp-host/embedded-kafka';
 import {
   EventHandler,
+  EventBatchHandler,
+  type EventBatchItem,
   OutboxService,
   PlatformModule,
   createServiceApp,
@@ -42,12 +44,24 @@ interface Size {
   rate: number;
 }
 const SIZES: Size[] = [
-  { label: '1 KiB', bytes: 1024, n: Number(process.env.BENCH_EVENTS ?? 20000), rate: Number(process.env.BENCH_RATE ?? 500) },
-  { label: '200 KiB', bytes: 200 * 1024, n: Number(process.env.BENCH_LARGE_EVENTS ?? 1000), rate: Number(process.env.BENCH_LARGE_RATE ?? 50) },
+  {
+    label: '1 KiB',
+    bytes: 1024,
+    n: Number(process.env.BENCH_EVENTS ?? 20000),
+    rate: Number(process.env.BENCH_RATE ?? 500),
+  },
+  {
+    label: '200 KiB',
+    bytes: 200 * 1024,
+    n: Number(process.env.BENCH_LARGE_EVENTS ?? 1000),
+    rate: Number(process.env.BENCH_LARGE_RATE ?? 50),
+  },
 ].filter((s) => !ONLY || ONLY.split(',').includes(s.label.replace(' KiB', 'k')));
 let padding = '';
 // BENCH_PROF=1: a V8 CPU profile of each bus run (relay, consumer and the in-process broker), in BENCH_PROF_DIR.
-const PROF_DIR = process.env.BENCH_PROF ? (process.env.BENCH_PROF_DIR ?? join(tmpdir(), 'bench-event-bus-prof')) : undefined;
+const PROF_DIR = process.env.BENCH_PROF
+  ? (process.env.BENCH_PROF_DIR ?? join(tmpdir(), 'bench-event-bus-prof'))
+  : undefined;
 
 /** This process's CPU time (user + system) per event since `since`, in microseconds (Postgres's own is not counted). */
 function cpuPerEvent(since: NodeJS.CpuUsage, n: number): number {
@@ -74,6 +88,13 @@ async function startProfile(name: string): Promise<() => Promise<void>> {
   };
 }
 
+/**
+ * The effect row of each event. By default through the kit's batch handler (`@EventBatchHandler`: a run of
+ * consecutive events in one multi-row insert, in the consumer's chunk transaction); `BENCH_HANDLER=event` measures
+ * the per-event handler (`@EventHandler`: one insert per event) instead.
+ */
+const HANDLER = process.env.BENCH_HANDLER === 'event' ? 'event' : 'batch';
+
 class Effects {
   async apply(payload: { id: string; name: string }, ctx: EventContext) {
     await ctx.manager.query('INSERT INTO effects (event_id, written_at) VALUES ($1, $2)', [
@@ -81,8 +102,32 @@ class Effects {
       ctx.attributes.time,
     ]);
   }
+
+  async applyBatch(items: EventBatchItem<'server.registered'>[]) {
+    const ids: string[] = [];
+    const times: string[] = [];
+    for (const { ctx } of items) {
+      ids.push(ctx.attributes.id);
+      times.push(ctx.attributes.time);
+    }
+    await items[0].ctx.manager.query(
+      'INSERT INTO effects (event_id, written_at) SELECT * FROM unnest($1::uuid[], $2::timestamptz[])',
+      [ids, times],
+    );
+  }
 }
-EventHandler('server.registered')(Effects.prototype, 'apply', Object.getOwnPropertyDescriptor(Effects.prototype, 'apply')!);
+if (HANDLER === 'batch')
+  EventBatchHandler('server.registered')(
+    Effects.prototype,
+    'applyBatch',
+    Object.getOwnPropertyDescriptor(Effects.prototype, 'applyBatch')!,
+  );
+else
+  EventHandler('server.registered')(
+    Effects.prototype,
+    'apply',
+    Object.getOwnPropertyDescriptor(Effects.prototype, 'apply')!,
+  );
 
 class CreateEffects1763870000000 {
   name = 'CreateEffects1763870000000';
@@ -141,7 +186,10 @@ async function until(pred: () => Promise<boolean>, timeoutMs: number) {
   }
 }
 
-async function baseline(brokers: string[], size: Size): Promise<{ throughput: number; p50: number; p99: number; cpuUs: number }> {
+async function baseline(
+  brokers: string[],
+  size: Size,
+): Promise<{ throughput: number; p50: number; p99: number; cpuUs: number }> {
   const N = size.n;
   const RATE = size.rate;
   const kafka = new Kafka({ clientId: 'bench-baseline', brokers, logLevel: logLevel.NOTHING });
@@ -188,7 +236,13 @@ async function baseline(brokers: string[], size: Size): Promise<{ throughput: nu
     void producer.send({
       topic,
       acks: -1,
-      messages: [{ key: randomUUID(), value: JSON.stringify(payload()), headers: { ...toKafkaHeaders(attrs), sent_at: String(Date.now()) } }],
+      messages: [
+        {
+          key: randomUUID(),
+          value: JSON.stringify(payload()),
+          headers: { ...toKafkaHeaders(attrs), sent_at: String(Date.now()) },
+        },
+      ],
     });
   }
   while (received < target) await new Promise((r) => setTimeout(r, 10));
@@ -206,7 +260,13 @@ async function busRun(
 ): Promise<{ throughput: number; p50: number; p99: number; rss: number; cpuUs: number }> {
   const N = size.n;
   const RATE = size.rate;
-  const env = { DATABASE_URL: db.url, KAFKA_BROKERS: brokers.join(','), LOG_LEVEL: 'error', OUTBOX_POLL_INTERVAL_MS: '1000', INTERNAL_AUTH: 'off' };
+  const env = {
+    DATABASE_URL: db.url,
+    KAFKA_BROKERS: brokers.join(','),
+    LOG_LEVEL: 'error',
+    OUTBOX_POLL_INTERVAL_MS: '1000',
+    INTERNAL_AUTH: 'off',
+  };
   // The app runs warm (migrated, consumer group joined, relay listening), as a service does. The throughput phase
   // commits N events as one burst, in one transaction, and times commit → last effect row: the bus's delivery work
   // alone, as the baseline times a warm producer and consumer from the first send.
@@ -215,7 +275,8 @@ async function busRun(
   await ds.initialize();
   const outbox = new OutboxService('bench', SCHEMA, 1024 * 1024);
   const perStatement = Math.max(1, Math.min(500, Math.floor((4 * 1024 * 1024) / size.bytes)));
-  const events = (n: number) => Array.from({ length: n }, () => ({ type: 'server.registered' as const, payload: payload() }));
+  const events = (n: number) =>
+    Array.from({ length: n }, () => ({ type: 'server.registered' as const, payload: payload() }));
   const write = (n: number) => ds.transaction((m) => outbox.publishMany(m, events(n)));
   try {
     await write(10);
@@ -224,7 +285,8 @@ async function busRun(
 
     const tag = size.label.replace(' ', '');
     await ds.transaction(async (m) => {
-      for (let i = 0; i < N; i += perStatement) await outbox.publishMany(m, events(Math.min(perStatement, N - i)));
+      for (let i = 0; i < N; i += perStatement)
+        await outbox.publishMany(m, events(Math.min(perStatement, N - i)));
     });
     let stopProfile = await startProfile(`bus-${tag}-throughput`);
     const cpu0 = process.cpuUsage();
@@ -267,7 +329,12 @@ async function busRun(
 async function outageRecovery(): Promise<{ seconds: number; deadLettered: number; applied: number }> {
   // A broker of its own, so the topic holds only this phase's events.
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-bus-outage-'));
-  const broker = await startEmbeddedKafka({ port: 0, host: '127.0.0.1', dataDir, defaultPartitions: TOPICS.servers.partitions });
+  const broker = await startEmbeddedKafka({
+    port: 0,
+    host: '127.0.0.1',
+    dataDir,
+    defaultPartitions: TOPICS.servers.partitions,
+  });
   const brokers = broker.brokers;
   const db = await createTestDatabase('bench_bus_outage');
   const proxy = await TcpFaultProxy.start('127.0.0.1', 5432);
@@ -281,16 +348,22 @@ async function outageRecovery(): Promise<{ seconds: number; deadLettered: number
     ...extra,
   });
   // The producer writes straight to Postgres; the consumer reaches it only through the proxy.
-  const producer = await createServiceApp(benchModule(env(db.url, { EVENT_CONSUMER_ENABLED: 'false' }), 'bench_src'));
+  const producer = await createServiceApp(
+    benchModule(env(db.url, { EVENT_CONSUMER_ENABLED: 'false' }), 'bench_src'),
+  );
   const consumer = await createServiceApp(
-    benchModule(env(proxy.url(db.url), { OUTBOX_RELAY_ENABLED: 'false', DATABASE_ACQUIRE_TIMEOUT_MS: '1000' }), 'bench_dst'),
+    benchModule(
+      env(proxy.url(db.url), { OUTBOX_RELAY_ENABLED: 'false', DATABASE_ACQUIRE_TIMEOUT_MS: '1000' }),
+      'bench_dst',
+    ),
   );
   const ds = createServiceDataSource({ url: db.url, schema: 'bench_src', poolSize: 2 });
   await ds.initialize();
   const outbox = new OutboxService('bench', 'bench_src');
   const pg = new Client({ connectionString: db.url });
   await pg.connect();
-  const dst = async () => (await pg.query<{ n: number }>('SELECT count(*)::int AS n FROM bench_dst.effects')).rows[0].n;
+  const dst = async () =>
+    (await pg.query<{ n: number }>('SELECT count(*)::int AS n FROM bench_dst.effects')).rows[0].n;
   const admin = new Kafka({ clientId: 'bench-admin', brokers, logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   const dlqSize = async () => {
@@ -311,7 +384,10 @@ async function outageRecovery(): Promise<{ seconds: number; deadLettered: number
       const n = s === OUTAGE_SECONDS - 1 ? OUTAGE_EVENTS - written : Math.min(per, OUTAGE_EVENTS - written);
       if (n > 0)
         await ds.transaction((m) =>
-          outbox.publishMany(m, Array.from({ length: n }, () => ({ type: 'server.registered' as const, payload: payload() }))),
+          outbox.publishMany(
+            m,
+            Array.from({ length: n }, () => ({ type: 'server.registered' as const, payload: payload() })),
+          ),
         );
       written += n;
       await new Promise((r) => setTimeout(r, 1000));
@@ -336,7 +412,12 @@ async function outageRecovery(): Promise<{ seconds: number; deadLettered: number
 
 async function main() {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-bus-'));
-  const broker = await startEmbeddedKafka({ port: 0, host: '127.0.0.1', dataDir, defaultPartitions: TOPICS.servers.partitions });
+  const broker = await startEmbeddedKafka({
+    port: 0,
+    host: '127.0.0.1',
+    dataDir,
+    defaultPartitions: TOPICS.servers.partitions,
+  });
   const db = await createTestDatabase('bench_bus');
   const pg = new Client({ connectionString: db.url });
   await pg.connect();
@@ -379,15 +460,27 @@ async function main() {
         ratio: `${med(ratios).toFixed(2)} (${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`,
       });
     }
-    printTable(`Event bus, medians of ${RUNS} runs, embedded broker on disk, acks=all, idempotent producer`, rows);
+    printTable(
+      `Event bus, medians of ${RUNS} runs, embedded broker on disk, acks=all, idempotent producer, ${HANDLER} handler`,
+      rows,
+    );
     console.log(`\nprocess RSS during the runs: ${rss.toFixed(0)} MiB`);
     if (WITH_OUTAGE) {
       const outage = await outageRecovery();
-      printTable(`Recovery after a ${OUTAGE_SECONDS} s database outage under the consumer (${OUTAGE_EVENTS} events written meanwhile)`, [
-        { 'seconds to lag 0 after the database returns': outage.seconds, 'events applied': outage.applied, 'dead-lettered': outage.deadLettered },
-      ]);
+      printTable(
+        `Recovery after a ${OUTAGE_SECONDS} s database outage under the consumer (${OUTAGE_EVENTS} events written meanwhile)`,
+        [
+          {
+            'seconds to lag 0 after the database returns': outage.seconds,
+            'events applied': outage.applied,
+            'dead-lettered': outage.deadLettered,
+          },
+        ],
+      );
     }
-    console.log('goals: bus ≥ 0.6× the bare pipeline, p99 ≤ 100 ms at 500 events/s (1 KiB); 0 dead-lettered after an outage');
+    console.log(
+      'goals: bus ≥ 0.6× the bare pipeline, p99 ≤ 100 ms at 500 events/s (1 KiB); 0 dead-lettered after an outage',
+    );
   } finally {
     await pg.end();
     await db.drop();

@@ -186,56 +186,105 @@ describe('event bus', () => {
     });
 
     it('when a batch of 500 over five keys carries 3 duplicates and 1 failing event, then each good event is applied once in its key order and the failing one is retried, then dead-lettered', async () => {
-      const keys = Array.from({ length: 5 }, () => randomUUID());
-      const messages: { key: string; value: string; headers: Record<string, string> }[] = [];
-      const sent: { id: string; key: string; name: string }[] = [];
-      for (let i = 0; i < 496; i++) {
-        const key = keys[i % keys.length];
-        const payload = { ...fixture.serverPayload(`multi-${String(i).padStart(3, '0')}`), id: key };
-        const attrs = newEventAttributes({ type: 'server.registered', source: 'test', subject: key });
-        messages.push({ key, value: JSON.stringify(payload), headers: toKafkaHeaders(attrs) });
-        sent.push({ id: attrs.id, key, name: payload.name });
-        if (i === 250) {
-          // Between good events of the same key: the ones after it must still apply, in order.
-          const bad = { ...fixture.serverPayload('always-fails-multi'), id: keys[0] };
-          const badAttrs = newEventAttributes({ type: 'server.registered', source: 'test', subject: keys[0] });
-          messages.push({ key: keys[0], value: JSON.stringify(bad), headers: toKafkaHeaders(badAttrs) });
-        }
-        // Redeliveries of earlier events (same id, key and bytes) inside the same batch.
-        if (i === 100 || i === 200 || i === 400) messages.push({ ...messages[i - 7] });
-      }
-      expect(messages).toHaveLength(500);
-      const dlq = await collectEvents(kafka.brokers, deadLetterTopicOf(topic));
-      try {
-        await produce(messages);
-        const dead = await waitFor(
-          async () => dlq.events.find((e) => e.payload.name === 'always-fails-multi'),
-          { timeoutMs: 60_000, what: 'the failing event on the dead-letter topic' },
-        );
-        expect(dead.headers.dlq_reason).toBe('handler_failed');
-        expect(dead.headers.dlq_error).toMatch(/^after 3 attempts: handler refuses always-fails-multi/);
-        const applied = async () =>
-          query<{ event_id: string; server_id: string; name: string }>(
-            db.url,
-            `SELECT event_id, server_id, name FROM ${schema}.effects WHERE name LIKE 'multi-%' ORDER BY id`,
-          );
-        await waitFor(async () => ((await applied()).length >= 496 ? true : undefined), {
-          timeoutMs: 60_000,
-          what: '496 effects',
-        });
-        const rows = await applied();
-        expect(rows).toHaveLength(496);
-        expect(new Set(rows.map((r) => r.event_id)).size).toBe(496);
-        for (const key of keys) {
-          expect(rows.filter((r) => r.server_id === key).map((r) => [r.event_id, r.name])).toEqual(
-            sent.filter((s) => s.key === key).map((s) => [s.id, s.name]),
-          );
-        }
-        expect(dlq.events.filter((e) => e.payload.name === 'always-fails-multi')).toHaveLength(1);
-        expect(dlq.events.filter((e) => String(e.payload.name).startsWith('multi-'))).toEqual([]);
-      } finally {
-        await dlq.stop();
-      }
+      await multiKeyScenario(kafka, db.url, schema);
+    });
+  });
+
+  describe('with a batch handler (@EventBatchHandler)', () => {
+    let kafka: TestKafka;
+    let app: Awaited<ReturnType<typeof createServiceApp>>;
+    const schema = 'batched';
+
+    beforeAll(async () => {
+      kafka = await startTestKafka();
+      app = await createServiceApp(
+        fixture.ledgerModule({
+          env: serviceEnv(db.url, kafka.brokers, { EVENT_MAX_ATTEMPTS: '3' }),
+          schema,
+          batch: true,
+          logDestination: quietLogs(),
+        }),
+      );
+    });
+    afterAll(async () => {
+      await app.close();
+      await kafka.stop();
+    });
+
+    it('when a batch of 500 over five keys carries 3 duplicates and 1 failing event, then the handler takes runs of events, each good one is applied once in its key order and the failing one alone is dead-lettered', async () => {
+      await multiKeyScenario(kafka, db.url, schema);
+      // Runs of events, not one call per event: the cheap path handed groups to the handler.
+      const sizes = await query<{ size: number }>(
+        db.url,
+        `SELECT size FROM ${schema}.handler_calls ORDER BY id`,
+      );
+      expect(Math.max(...sizes.map((r) => r.size))).toBeGreaterThan(1);
+      // The failing event was also handed over alone (the isolating path and its retries).
+      expect(sizes.filter((r) => r.size === 1).length).toBeGreaterThanOrEqual(1);
     });
   });
 });
+
+/**
+ * 496 good events over five keys, 3 redeliveries inside the batch and 1 event whose handler throws, produced as one
+ * batch; checks each good event applied once in its key order and the failing one alone dead-lettered.
+ */
+async function multiKeyScenario(kafka: TestKafka, dbUrl: string, schema: string): Promise<void> {
+  const db = { url: dbUrl };
+  const produce = async (messages: { key: string; value: string; headers: Record<string, string> }[]) => {
+    const producer = rawKafka(kafka.brokers).producer();
+    await producer.connect();
+    await producer.send({ topic, messages, acks: -1 });
+    await producer.disconnect();
+  };
+  const keys = Array.from({ length: 5 }, () => randomUUID());
+  const messages: { key: string; value: string; headers: Record<string, string> }[] = [];
+  const sent: { id: string; key: string; name: string }[] = [];
+  for (let i = 0; i < 496; i++) {
+    const key = keys[i % keys.length];
+    const payload = { ...fixture.serverPayload(`multi-${String(i).padStart(3, '0')}`), id: key };
+    const attrs = newEventAttributes({ type: 'server.registered', source: 'test', subject: key });
+    messages.push({ key, value: JSON.stringify(payload), headers: toKafkaHeaders(attrs) });
+    sent.push({ id: attrs.id, key, name: payload.name });
+    if (i === 250) {
+      // Between good events of the same key: the ones after it must still apply, in order.
+      const bad = { ...fixture.serverPayload('always-fails-multi'), id: keys[0] };
+      const badAttrs = newEventAttributes({ type: 'server.registered', source: 'test', subject: keys[0] });
+      messages.push({ key: keys[0], value: JSON.stringify(bad), headers: toKafkaHeaders(badAttrs) });
+    }
+    // Redeliveries of earlier events (same id, key and bytes) inside the same batch.
+    if (i === 100 || i === 200 || i === 400) messages.push({ ...messages[i - 7] });
+  }
+  expect(messages).toHaveLength(500);
+  const dlq = await collectEvents(kafka.brokers, deadLetterTopicOf(topic));
+  try {
+    await produce(messages);
+    const dead = await waitFor(async () => dlq.events.find((e) => e.payload.name === 'always-fails-multi'), {
+      timeoutMs: 60_000,
+      what: 'the failing event on the dead-letter topic',
+    });
+    expect(dead.headers.dlq_reason).toBe('handler_failed');
+    expect(dead.headers.dlq_error).toMatch(/^after 3 attempts: handler refuses always-fails-multi/);
+    const applied = async () =>
+      query<{ event_id: string; server_id: string; name: string }>(
+        db.url,
+        `SELECT event_id, server_id, name FROM ${schema}.effects WHERE name LIKE 'multi-%' ORDER BY id`,
+      );
+    await waitFor(async () => ((await applied()).length >= 496 ? true : undefined), {
+      timeoutMs: 60_000,
+      what: '496 effects',
+    });
+    const rows = await applied();
+    expect(rows).toHaveLength(496);
+    expect(new Set(rows.map((r) => r.event_id)).size).toBe(496);
+    for (const key of keys) {
+      expect(rows.filter((r) => r.server_id === key).map((r) => [r.event_id, r.name])).toEqual(
+        sent.filter((s) => s.key === key).map((s) => [s.id, s.name]),
+      );
+    }
+    expect(dlq.events.filter((e) => e.payload.name === 'always-fails-multi')).toHaveLength(1);
+    expect(dlq.events.filter((e) => String(e.payload.name).startsWith('multi-'))).toEqual([]);
+  } finally {
+    await dlq.stop();
+  }
+}

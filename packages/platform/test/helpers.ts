@@ -9,6 +9,7 @@ export const fixture = require('./fixtures/ledger-fixture.js') as {
     env: Record<string, string | undefined>;
     schema: string;
     brokenMigration?: boolean;
+    batch?: boolean;
     logDestination?: Writable;
   }): never;
   serverPayload(name?: string): Record<string, unknown> & { id: string; name: string };

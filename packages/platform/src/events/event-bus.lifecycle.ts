@@ -9,7 +9,13 @@ import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { EventType } from '@mcp-host/contracts';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import { EVENT_HANDLER_METADATA, type EventHandlerFn } from './event-handler.decorator';
+import {
+  EVENT_BATCH_HANDLER_METADATA,
+  EVENT_HANDLER_METADATA,
+  type EventBatchHandlerFn,
+  type EventHandlerFn,
+  type RegisteredEventHandler,
+} from './event-handler.decorator';
 import { EventConsumer } from './event-consumer';
 import { KafkaConnection } from './kafka-connection';
 import { OutboxRelay } from './outbox.relay';
@@ -35,8 +41,8 @@ export class EventBusLifecycle implements OnApplicationBootstrap, BeforeApplicat
     @Inject(PLATFORM_LOGGER) private readonly logger: Logger,
   ) {}
 
-  handlers(): Map<EventType, EventHandlerFn[]> {
-    const map = new Map<EventType, EventHandlerFn[]>();
+  handlers(): Map<EventType, RegisteredEventHandler[]> {
+    const map = new Map<EventType, RegisteredEventHandler[]>();
     for (const wrapper of this.discovery.getProviders()) {
       const instance = wrapper.instance as Record<string, unknown> | undefined;
       if (!instance || typeof instance !== 'object' || !wrapper.isDependencyTreeStatic()) continue;
@@ -45,10 +51,23 @@ export class EventBusLifecycle implements OnApplicationBootstrap, BeforeApplicat
         const method = instance[name];
         if (typeof method !== 'function') continue;
         const type = this.reflector.get<EventType | undefined>(EVENT_HANDLER_METADATA, method as () => void);
-        if (!type) continue;
-        const list = map.get(type) ?? [];
-        list.push((method as EventHandlerFn).bind(instance));
-        map.set(type, list);
+        const batchType = this.reflector.get<EventType | undefined>(
+          EVENT_BATCH_HANDLER_METADATA,
+          method as () => void,
+        );
+        if (type) {
+          const list = map.get(type) ?? [];
+          list.push((method as EventHandlerFn).bind(instance));
+          map.set(type, list);
+        }
+        if (batchType) {
+          const batch = (method as EventBatchHandlerFn).bind(instance);
+          const one: RegisteredEventHandler = (payload, ctx) => batch([{ payload, ctx }]);
+          one.batch = batch;
+          const list = map.get(batchType) ?? [];
+          list.push(one);
+          map.set(batchType, list);
+        }
       }
     }
     return map;

@@ -14,7 +14,7 @@ import {
 } from '@mcp-host/contracts';
 import type { KafkaConnection } from './kafka-connection';
 import type { PlatformMetrics } from '../ops/platform-metrics';
-import type { EventHandlerFn } from './event-handler.decorator';
+import type { EventContext, RegisteredEventHandler } from './event-handler.decorator';
 import { contextFromTraceparent } from '../telemetry/trace-context';
 import { isInfrastructureError } from '../database/database-errors';
 
@@ -27,7 +27,7 @@ export interface EventConsumerOptions {
   metrics: PlatformMetrics;
   logger: Logger;
   maxAttempts: number;
-  handlers: Map<EventType, EventHandlerFn[]>;
+  handlers: Map<EventType, RegisteredEventHandler[]>;
   /** Backoff before attempt n (1-based) of a failing handler. */
   retryDelayMs?: (attempt: number) => number;
   sessionTimeoutMs?: number;
@@ -254,7 +254,7 @@ export class EventConsumer {
       message: KafkaMessage;
       attrs: CloudEventAttributes;
       payload: unknown;
-      handlers: EventHandlerFn[];
+      handlers: RegisteredEventHandler[];
     }[] = [];
     const ignored: string[] = [];
     let handled = chunk.length;
@@ -316,24 +316,42 @@ export class EventConsumer {
         const inserted = new Set(fresh);
         applied = [];
         duplicates = [];
+        const ctxOf = (w: (typeof work)[number]): EventContext => ({
+          manager,
+          attributes: w.attrs,
+          topic,
+          partition,
+          offset: w.message.offset,
+        });
+        // A run of consecutive new events whose one handler takes batches, waiting to be applied together.
+        let group: typeof work = [];
+        const flushGroup = async () => {
+          if (group.length === 0) return;
+          const items = group;
+          group = [];
+          await items[0].handlers[0].batch!(
+            items.map((w) => ({ payload: w.payload as never, ctx: ctxOf(w) })),
+          );
+          applied.push(...items);
+        };
         for (const w of work) {
           // A redelivered id is not in `fresh`; the same id twice in one chunk is applied at its first place.
           if (!fresh.delete(w.attrs.id)) {
             duplicates.push(w.attrs.type);
             continue;
           }
+          // The cheap path groups a batch handler's consecutive events (order kept: a different event ends the
+          // group first); the isolating path applies one event at a time, so a failure is pinned to its event.
+          if (!isolate && w.handlers.length === 1 && w.handlers[0].batch) {
+            if (group.length > 0 && group[0].handlers !== w.handlers) await flushGroup();
+            group.push(w);
+            continue;
+          }
+          await flushGroup();
           if (isolate) await manager.query('SAVEPOINT mcp_host_event');
           try {
             await context.with(contextFromTraceparent(w.attrs.traceparent), async () => {
-              for (const h of w.handlers) {
-                await h(w.payload as never, {
-                  manager,
-                  attributes: w.attrs,
-                  topic,
-                  partition,
-                  offset: w.message.offset,
-                });
-              }
+              for (const h of w.handlers) await h(w.payload as never, ctxOf(w));
             });
             if (isolate) await manager.query('RELEASE SAVEPOINT mcp_host_event');
             applied.push(w);
@@ -351,6 +369,7 @@ export class EventConsumer {
             break;
           }
         }
+        await flushGroup();
       });
     if (work.length > 0) {
       try {

@@ -121,7 +121,10 @@ export class OutboxRelay {
     this.wake?.();
     await this.loop;
     await this.deleteAcknowledged().catch((err: unknown) =>
-      this.o.logger.warn({ err: (err as Error).message }, 'outbox relay could not delete published rows on stop'),
+      this.o.logger.warn(
+        { err: (err as Error).message },
+        'outbox relay could not delete published rows on stop',
+      ),
     );
     await this.releaseListener();
   }
@@ -240,7 +243,8 @@ export class OutboxRelay {
       if (e) e.n++;
       else published.set(k, { topic: r.topic, type: r.event_type, n: 1 });
     }
-    for (const e of published.values()) this.o.metrics.eventsPublished.inc({ topic: e.topic, type: e.type }, e.n);
+    for (const e of published.values())
+      this.o.metrics.eventsPublished.inc({ topic: e.topic, type: e.type }, e.n);
   }
 
   /** Moves a refused row to outbox_parked (with the reason) and, where the broker takes it, to the dead-letter twin. */
