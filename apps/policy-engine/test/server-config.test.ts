@@ -1,5 +1,6 @@
 // A server's runtime config: catalog or artifact image, transport, port, resources, env with secret references only,
-// and the tools learnt from the gateway's audit of forwarded tool calls (a denied call teaches nothing).
+// and the tools from the manifest discovered after a launch or learnt from the gateway's audit of forwarded tool calls
+// (a denied call teaches nothing).
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Server, ServerConfig } from '@mcp-host/contracts';
 import { createServiceApp, type ServiceApp } from '@mcp-host/platform';
@@ -13,6 +14,7 @@ import {
 } from '@mcp-host/platform/testing';
 import { DataSource } from 'typeorm';
 import { PolicyEngineModule } from '../src';
+import { ToolManifestRepository } from '../src/tools/tool-manifest.repository';
 
 type ApiBody = ServerConfig & Server & { id: string; error: { code: string } };
 
@@ -182,5 +184,37 @@ describe('server config', () => {
       secret_ref: `provider-key://azure-openai/${key!.id}`,
     });
     expect(JSON.stringify(config)).not.toContain(material);
+  });
+
+  it('when a launch discovered the server’s manifest, then the config lists its tools before any call', async () => {
+    const { body: server } = await call('POST', '/api/servers', {
+      name: 'discovered',
+      server_type: 'Router',
+    });
+    const now = new Date();
+    const entry = (name: string) => ({
+      name,
+      description_sha256: createHash('sha256').update(name).digest('hex'),
+      input_schema_sha256: createHash('sha256').update('{}').digest('hex'),
+      annotations: null,
+    });
+    // What the tool watcher records after a launch's tools/list (its own table, through its own repository).
+    await service.app.get(DataSource).transaction((m) =>
+      service.app.get(ToolManifestRepository).upsert(m, {
+        server_id: server!.id,
+        artifact_run_id: null,
+        endpoint: 'http://127.0.0.1:1/mcp',
+        digest: 'sha256:' + 'a'.repeat(64),
+        tools: [entry('get_forecast'), entry('get_alerts')],
+        certified_digest: null,
+        drifted: false,
+        changed: [],
+        blocked_tools: [],
+        discovered_at: now,
+        refreshed_at: now,
+      }),
+    );
+    const config = (await call('GET', `/api/servers/${server!.id}/config`)).body!;
+    expect(config.tools).toEqual(['get_alerts', 'get_forecast']);
   });
 });

@@ -40,10 +40,19 @@ export class ServerConfigRepository {
     )) as { provider_id: string; key_id: string }[];
   }
 
+  /**
+   * The tools a server is known to expose: those in the manifest discovered from its `tools/list` after a launch,
+   * and those seen answering calls through the gateway (a server that was never launched here, or an older one).
+   */
   async tools(m: Manager, serverId: string): Promise<string[]> {
-    const rows = (await m.query('SELECT tool FROM server_known_tools WHERE server_id = $1 ORDER BY tool', [
-      serverId,
-    ])) as { tool: string }[];
+    const rows = (await m.query(
+      `SELECT tool FROM server_known_tools WHERE server_id = $1
+       UNION
+       SELECT entry->>'name' AS tool FROM server_tool_manifests, jsonb_array_elements(tools) AS entry
+        WHERE server_id = $1 AND entry->>'name' IS NOT NULL
+       ORDER BY tool`,
+      [serverId],
+    )) as { tool: string }[];
     return rows.map((r) => r.tool);
   }
 
