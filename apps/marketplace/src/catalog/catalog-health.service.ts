@@ -34,6 +34,16 @@ export class CatalogHealth {
   }
 
   private async refreshBatch(m: Manager, serverIds: string[]): Promise<void> {
+    // A server's registration and its first run arrive on different topics and are projected concurrently. Without
+    // this lock each transaction grades before the other's write is visible (the run sees no server type, the
+    // server sees no run), neither announces a tier, and the policy engine never learns the grade. Holding a
+    // per-server lock until commit makes the second one read after the first committed, so it sees both rows. The
+    // locks are taken in id order so that two batches never wait on each other.
+    await m.query(
+      `SELECT pg_advisory_xact_lock(hashtextextended('marketplace-health:' || id, 0))
+         FROM (SELECT id FROM unnest($1::text[]) AS id ORDER BY id) ids`,
+      [[...serverIds].sort()],
+    );
     const now = this.clock.now();
     const runs = await this.catalog.healthInputs(m, serverIds);
     const certs = await this.evaluations.forArtifacts(
