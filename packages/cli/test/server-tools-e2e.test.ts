@@ -1,22 +1,16 @@
-// `mcpctl servers discover URL` and `mcpctl servers tools ID` end to end against the built standalone host. The policy
-// engine records a server's tool manifest only for a server its own orchestrator launched (its tool watcher reads the
-// endpoint from the runtime assignment, not from events), so the server is started through the gateway on a Docker
-// executor pointed at an engine stand-in whose container publishes the MCP server this test runs. Launch, health
-// check, `running`, discovery and refresh are the host's own.
-import { createServer, type Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { randomBytes } from 'node:crypto';
+// `mcpctl servers discover URL` and `mcpctl servers tools ID` end to end against the built standalone host with its
+// own container engine (Podman's API socket and a registry under its data dir). The policy engine records a server's
+// tool manifest only for a server its own orchestrator launched (its tool watcher reads the endpoint from the runtime
+// assignment, not from events), so the test builds a small MCP server image on the host's engine, pushes it to the
+// host's registry, announces it as the server's artifact (as the build-service would) and starts the server through
+// the gateway. Pull by digest, launch, health check, `running`, discovery and refresh are the host's own.
+import { randomBytes, randomUUID } from 'node:crypto';
 import { buildManifest, type ListedTool, type ToolManifest } from '@mcp-host/contracts';
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import { startDockerStandIn, type DockerStandIn } from './docker-stand-in';
-import { startStandaloneHost, waitFor, type StandaloneHost } from './standalone-host';
+import { buildMcpServerImage, type PushedImage } from './mcp-server-image';
+import { startStandaloneHost, waitFor, type HostEngine, type StandaloneHost } from './standalone-host';
 import { runCli } from './stub-server';
 
-jest.setTimeout(300_000);
-
-const IMAGE = 'localhost/mcp-host/stand-in:test';
+jest.setTimeout(180_000);
 
 const FORECAST: ListedTool = {
   name: 'get_forecast',
@@ -36,38 +30,6 @@ const ALERTS: ListedTool = {
   annotations: { readOnlyHint: true, openWorldHint: true },
 };
 
-/** A stateless SDK server listing whatever `tools` holds at the time of each request. */
-async function startMcpServer(): Promise<{
-  port: number;
-  url: string;
-  tools: ListedTool[];
-  close(): Promise<void>;
-}> {
-  const tools: ListedTool[] = [FORECAST, ECHO];
-  const http: HttpServer = createServer((req, res) => {
-    if (req.method !== 'POST') {
-      res.writeHead(405).end();
-      return;
-    }
-    const server = new Server({ name: 'weather', version: '1.2.3' }, { capabilities: { tools: {} } });
-    server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: [...tools] as never }));
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
-    res.on('close', () => void transport.close());
-    void server.connect(transport).then(() => transport.handleRequest(req, res));
-  });
-  await new Promise<void>((done) => http.listen(0, '127.0.0.1', done));
-  const port = (http.address() as AddressInfo).port;
-  return {
-    port,
-    url: `http://127.0.0.1:${port}/mcp`,
-    tools,
-    close: () => {
-      http.closeAllConnections();
-      return new Promise((done) => http.close(() => done()));
-    },
-  };
-}
-
 interface ServerTools extends ToolManifest {
   server_id: string;
   artifact_run_id: string | null;
@@ -80,26 +42,35 @@ interface ServerTools extends ToolManifest {
   refreshed_at: string;
 }
 
-let mcp: Awaited<ReturnType<typeof startMcpServer>>;
-let engine: DockerStandIn;
+/** What `podman inspect` says of a container, as far as this test reads it. */
+interface Inspected {
+  ImageName: string;
+  State: { Running: boolean };
+  NetworkSettings: { Ports: Record<string, { HostIp: string; HostPort: string }[] | null> };
+}
+
 let host: StandaloneHost;
+let engine: HostEngine;
+let image: PushedImage;
 const suffix = randomBytes(4).toString('hex');
 
 beforeAll(async () => {
-  mcp = await startMcpServer();
-  engine = await startDockerStandIn(mcp.port);
-  host = await startStandaloneHost('server-tools-e2e', {
-    DOCKER_HOST: engine.url,
-    RUNTIME_DEFAULT_IMAGES: `*=${IMAGE}`,
+  host = await startStandaloneHost(
+    'server-tools-e2e',
     // A short refresh so a change of the server's tools is seen within the test (the default is a minute).
-    TOOLS_REFRESH_INTERVAL_SECONDS: '2',
+    { TOOLS_REFRESH_INTERVAL_SECONDS: '2' },
+    { localEngine: true },
+  );
+  engine = host.engine as HostEngine;
+  image = buildMcpServerImage(engine, `tools-e2e-${suffix}`, {
+    info: { name: 'weather', version: '1.2.3' },
+    tools: [FORECAST, ECHO],
   });
 });
 
 afterAll(async () => {
+  // The host stops its engine and removes the containers its runtime launched.
   await host?.stop();
-  await engine?.close();
-  await mcp?.close();
 });
 
 async function register(name: string): Promise<string> {
@@ -117,26 +88,65 @@ async function register(name: string): Promise<string> {
   return (JSON.parse(r.stdout) as { id: string }).id;
 }
 
+/** Announces the pushed image as the server's build, as the build-service does; returns the artifact id. */
+async function recordArtifact(serverId: string): Promise<string> {
+  const id = randomUUID();
+  const at = new Date().toISOString();
+  await host.publish('artifact.recorded', {
+    id,
+    server_id: serverId,
+    build_id: null,
+    source_repo: 'https://example.test/weather.git',
+    source_branch: 'main',
+    source_revision: null,
+    local_image: `localhost/mcp-host/tools-e2e-${suffix}:test`,
+    registry_image: image.registryImage,
+    manifest_tag: 'v1',
+    manifest_digest: image.digest,
+    started_at: at,
+    completed_at: at,
+    multi_arch: false,
+    auth_refresh_attempted: false,
+    auth_refresh_succeeded: false,
+    auth_rotation_attempted: false,
+    auth_rotation_succeeded: false,
+    credential_health_status: 'healthy',
+    status: 'succeeded',
+    platforms: [],
+  });
+  // The policy engine projects the event; until then a start would find no image to run.
+  await waitFor(
+    async () => {
+      const res = await fetch(`${host.url}/api/servers/${serverId}/config`, {
+        headers: { authorization: `Bearer ${host.token}` },
+      });
+      return res.ok && ((await res.json()) as { image_source: string | null }).image_source === 'artifact';
+    },
+    { timeoutMs: 30_000, what: 'the artifact projection' },
+  );
+  return id;
+}
+
+/** The server's containers on the host's engine. */
+function containersOf(serverId: string): Inspected[] {
+  const ids = engine
+    .podman(['ps', '--all', '--quiet', '--no-trunc', '--filter', `label=org.mcp-host.server-id=${serverId}`])
+    .split('\n')
+    .filter(Boolean);
+  return ids.length ? (JSON.parse(engine.podman(['inspect', ...ids])) as Inspected[]) : [];
+}
+
 /** `servers discover` needs no gateway and no token: only the URL. */
-async function discover(): Promise<ToolManifest & { endpoint: string; server: string }> {
-  const r = await runCli(['servers', 'discover', mcp.url, '--json']);
+async function discover(url: string): Promise<ToolManifest & { endpoint: string; server: string }> {
+  const r = await runCli(['servers', 'discover', url, '--json']);
   expect(r.code).toBe(0);
   return JSON.parse(r.stdout) as ToolManifest & { endpoint: string; server: string };
 }
 
-describe('mcpctl servers discover and servers tools against the standalone host', () => {
+describe('mcpctl servers discover and servers tools against the standalone host and its engine', () => {
   let serverId = '';
-
-  it('when pointed at a running MCP server, then servers discover prints its manifest hashed as the platform hashes it', async () => {
-    const expected = buildManifest([FORECAST, ECHO]);
-
-    expect(await discover()).toEqual({ endpoint: mcp.url, server: 'weather 1.2.3', ...expected });
-    const table = await runCli(['servers', 'discover', mcp.url]);
-    expect(table.code).toBe(0);
-    expect(table.stdout).toMatch(new RegExp(`digest\\s*│ ${expected.digest}`));
-    expect(table.stdout).toMatch(/tools\s*│ 2\b/);
-    expect(table.stdout.split('\n').find((l) => l.includes('get_forecast'))).toContain('readOnlyHint');
-  });
+  let artifactId = '';
+  let endpoint = '';
 
   it('when a registered server has never run, then servers tools says nothing was discovered and exits 1', async () => {
     serverId = await register(`tools-${suffix}`);
@@ -148,34 +158,42 @@ describe('mcpctl servers discover and servers tools against the standalone host'
     expect(r.stderr).toContain('(TOOLS_NOT_DISCOVERED)');
   });
 
-  it('when the server is started through the gateway and reaches running, then servers tools shows the manifest the policy engine discovered, equal to servers discover', async () => {
+  it("when the server is started through the gateway and reaches running, then it runs as a container of its artifact's image and servers tools shows the manifest the policy engine discovered, equal to servers discover", async () => {
     expect(serverId).not.toBe('');
+    artifactId = await recordArtifact(serverId);
+    const byDigest = `${image.repository}@${image.digest}`;
+
     const started = await host.mcpctl('servers', 'start', serverId, '--json');
     expect(started.code).toBe(0);
     expect(JSON.parse(started.stdout)).toMatchObject({
-      decision: { executor_name: 'docker-local', image: IMAGE },
+      decision: { executor_name: 'docker-local', image: byDigest },
     });
 
-    // The orchestrator launches on the engine, checks MCP health, moves the server to running; the watcher then lists.
+    // The orchestrator pulls and launches on the engine, checks MCP health, moves the server to running; the watcher
+    // then lists.
     const recorded = await waitFor(
       async () => {
         const r = await host.mcpctl('servers', 'tools', serverId, '--json');
         return r.code === 0 ? (JSON.parse(r.stdout) as ServerTools) : undefined;
       },
-      { timeoutMs: 60_000, what: 'the policy engine to record the tool manifest' },
+      { timeoutMs: 90_000, what: 'the policy engine to record the tool manifest' },
     );
-    expect(engine.containers()).toEqual([
-      expect.objectContaining({
-        image: IMAGE,
-        running: true,
-        labels: expect.objectContaining({ 'org.mcp-host.server-id': serverId }) as unknown,
-      }),
-    ]);
-    const seen = await discover();
+    const get = await host.mcpctl('servers', 'get', serverId, '--json');
+    expect((JSON.parse(get.stdout) as { status: string }).status).toBe('running');
+    const containers = containersOf(serverId);
+    expect(containers).toHaveLength(1);
+    const [container] = containers;
+    expect(container.ImageName).toBe(byDigest);
+    expect(container.State.Running).toBe(true);
+    // The MCP port is published on loopback only; that is the endpoint the watcher listed.
+    const binding = container.NetworkSettings.Ports['8080/tcp']?.[0];
+    expect(binding?.HostIp).toBe('127.0.0.1');
+    endpoint = `http://127.0.0.1:${binding?.HostPort}/mcp`;
+    const seen = await discover(endpoint);
     expect(recorded).toEqual({
       server_id: serverId,
-      artifact_run_id: null,
-      endpoint: mcp.url,
+      artifact_run_id: artifactId,
+      endpoint,
       digest: seen.digest,
       tools: seen.tools.map((t) => ({ ...t, blocked: false })),
       certified_digest: null,
@@ -187,7 +205,7 @@ describe('mcpctl servers discover and servers tools against the standalone host'
 
     const table = await host.mcpctl('servers', 'tools', serverId);
     expect(table.code).toBe(0);
-    expect(table.stdout).toMatch(new RegExp(`endpoint\\s*│ ${mcp.url}`));
+    expect(table.stdout).toMatch(new RegExp(`endpoint\\s*│ ${endpoint}`));
     expect(table.stdout).toMatch(new RegExp(`digest\\s*│ ${seen.digest}`));
     expect(table.stdout).toContain('none (no conformance certification)');
     expect(table.stdout).toMatch(/drifted\s*│ no/);
@@ -196,13 +214,33 @@ describe('mcpctl servers discover and servers tools against the standalone host'
     expect(row).toMatch(/readOnlyHint\s*│ no/);
   });
 
+  it("when pointed at the running server's endpoint, then servers discover prints its manifest hashed as the platform hashes it", async () => {
+    expect(endpoint).not.toBe('');
+    const expected = buildManifest([FORECAST, ECHO]);
+
+    expect(await discover(endpoint)).toEqual({ endpoint, server: 'weather 1.2.3', ...expected });
+    const table = await runCli(['servers', 'discover', endpoint]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(new RegExp(`digest\\s*│ ${expected.digest}`));
+    expect(table.stdout).toMatch(/tools\s*│ 2\b/);
+    expect(table.stdout.split('\n').find((l) => l.includes('get_forecast'))).toContain('readOnlyHint');
+  });
+
   it('when the running server lists another tool, then a refresh records the new manifest, and servers tools and discover agree again', async () => {
+    expect(endpoint).not.toBe('');
     const before = JSON.parse(
       (await host.mcpctl('servers', 'tools', serverId, '--json')).stdout,
     ) as ServerTools;
-    mcp.tools.push(ALERTS);
     const expected = buildManifest([FORECAST, ECHO, ALERTS]);
     expect(expected.digest).not.toBe(before.digest);
+
+    // The same container, told to list one more tool: no relaunch, so only the periodic refresh can see it.
+    const told = await fetch(new URL('/control/tools', endpoint), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([FORECAST, ECHO, ALERTS]),
+    });
+    expect(told.status).toBe(204);
 
     const refreshed = await waitFor(
       async () => {
@@ -214,7 +252,8 @@ describe('mcpctl servers discover and servers tools against the standalone host'
     );
 
     expect(refreshed.digest).toBe(expected.digest);
-    expect((await discover()).digest).toBe(expected.digest);
+    expect(refreshed.endpoint).toBe(endpoint);
+    expect((await discover(endpoint)).digest).toBe(expected.digest);
     expect(refreshed.tools.map((t) => t.name).sort()).toEqual(['echo', 'get_alerts', 'get_forecast']);
     expect(Date.parse(refreshed.discovered_at)).toBeGreaterThan(Date.parse(before.discovered_at));
     const row = (await host.mcpctl('servers', 'tools', serverId)).stdout
