@@ -2,6 +2,7 @@
 // podman and docker-registry, which scripts/setup.sh installs): Podman's Docker-compatible API socket and a CNCF
 // distribution registry on loopback, both under the data dir, so build, push and launch work with no other set-up.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join, resolve } from 'node:path';
@@ -69,10 +70,26 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
+/** Podman refuses a run root longer than this (it holds sockets, whose paths are short by nature). */
+const PODMAN_RUNROOT_MAX = 50;
+
+/**
+ * Where the engine under `root` keeps its run state: `<root>/run`, or, when a long data dir makes that path longer
+ * than Podman accepts, a short directory under /tmp named by a hash of `root` (the same for every start of one host,
+ * owned by its user, 0700).
+ */
+export function podmanRunRoot(root: string): string {
+  const own = join(root, 'run');
+  if (own.length <= PODMAN_RUNROOT_MAX) return own;
+  const short = join('/tmp', `mcph-${createHash('sha256').update(resolve(root)).digest('hex').slice(0, 16)}`);
+  mkdirSync(short, { recursive: true, mode: 0o700 });
+  return short;
+}
+
 /** Podman's global flags for the engine under `root`: its own storage, vfs, and the project-local config files. */
 export function podmanEnv(root: string): { args: string[]; env: NodeJS.ProcessEnv } {
   return {
-    args: ['--root', join(root, 'storage'), '--runroot', join(root, 'run'), '--storage-driver', 'vfs'],
+    args: ['--root', join(root, 'storage'), '--runroot', podmanRunRoot(root), '--storage-driver', 'vfs'],
     env: {
       ...process.env,
       CONTAINERS_CONF: join(root, 'containers.conf'),
