@@ -1,8 +1,9 @@
 // Seeds the lifecycle console's data for the lifecycle benchmark on the governance schema the service migrated:
 // the tables a snapshot is computed from (servers, artifact ledger, promotion tracks and promotions, trust registry,
 // marketplace projection, remediation runs and their retry ledger), each with INSERT ... SELECT generate_series, then
-// one lifecycle_snapshots row per server, its body computed by the service's own computeSnapshot (the built code,
-// from apps/governance/dist) over those rows. lifecycle_snapshots is the only table GET /api/lifecycle reads.
+// one lifecycle_snapshots row per server, its body computed by the service's own computeSnapshot and its list row by
+// listRow (the built code, from apps/governance/dist) over those rows. lifecycle_snapshots is the only table
+// GET /api/lifecycle reads (its list_row column).
 import { resolve } from 'node:path';
 import type { Pool } from 'pg';
 
@@ -17,9 +18,10 @@ interface SnapshotContentLike {
 }
 
 /* eslint-disable @typescript-eslint/no-require-imports */
-const { computeSnapshot, contentHash } = require(`${DIST}/lifecycle-snapshot.js`) as {
+const { computeSnapshot, contentHash, listRow } = require(`${DIST}/lifecycle-snapshot.js`) as {
   computeSnapshot(inputs: Record<string, unknown>): SnapshotContentLike;
   contentHash(content: SnapshotContentLike): string;
+  listRow(body: SnapshotContentLike & { version: number; updated_at: string }): string;
 };
 const { RECENT_RUNS, RECENT_PROMOTIONS } = require(`${DIST}/lifecycle.service.js`) as {
   RECENT_RUNS: number;
@@ -39,6 +41,7 @@ export interface SeedResult {
   snapshotSeconds: number;
   states: Record<string, number>;
   avgBodyBytes: number;
+  avgListRowBytes: number;
 }
 
 const serverId = (s: string) => `md5('bench-server-' || ${s})::uuid`;
@@ -211,6 +214,7 @@ export async function seed(pool: Pool, servers: number): Promise<SeedResult> {
   ).rows.map((r) => r.id);
   const states: Record<string, number> = {};
   let bodyBytes = 0;
+  let listRowBytes = 0;
   const BATCH = 1000;
   for (let at = 0; at < ids.length; at += BATCH) {
     const batch = ids.slice(at, at + BATCH);
@@ -222,16 +226,19 @@ export async function seed(pool: Pool, servers: number): Promise<SeedResult> {
     }
     const ordered = batch.map((id) => ({ id, ...rows.get(id)! }));
     const now = new Date().toISOString();
-    const bodies = ordered.map((r) => JSON.stringify({ ...r.content, version: 1, updated_at: now }));
+    const full = ordered.map((r) => ({ ...r.content, version: 1, updated_at: now }));
+    const bodies = full.map((b) => JSON.stringify(b));
+    const listRows = full.map((b) => listRow(b));
     for (const r of ordered) states[r.content.lifecycle_state] = (states[r.content.lifecycle_state] ?? 0) + 1;
     bodyBytes += bodies.reduce((n, b) => n + Buffer.byteLength(b), 0);
+    listRowBytes += listRows.reduce((n, b) => n + Buffer.byteLength(b), 0);
     await pool.query(
       `INSERT INTO lifecycle_snapshots (server_id, lifecycle_state, owner_id, promotion_lane, promotion_track, body,
-              content_hash, version)
-       SELECT server_id, lifecycle_state, owner_id, promotion_lane, promotion_track, body, content_hash, 1
-       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[])
+              list_row, content_hash, version)
+       SELECT server_id, lifecycle_state, owner_id, promotion_lane, promotion_track, body, list_row, content_hash, 1
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::text[])
             WITH ORDINALITY AS u(server_id, lifecycle_state, owner_id, promotion_lane, promotion_track, body,
-                                 content_hash, n)
+                                 list_row, content_hash, n)
        ORDER BY n`,
       [
         ordered.map((r) => r.id),
@@ -240,6 +247,7 @@ export async function seed(pool: Pool, servers: number): Promise<SeedResult> {
         ordered.map((r) => r.content.promotion_lane),
         ordered.map((r) => r.content.promotion?.track ?? null),
         bodies,
+        listRows,
         ordered.map((r) => r.hash),
       ],
     );
@@ -254,5 +262,6 @@ export async function seed(pool: Pool, servers: number): Promise<SeedResult> {
     snapshotSeconds: (t2 - t1) / 1000,
     states,
     avgBodyBytes: bodyBytes / Math.max(1, ids.length),
+    avgListRowBytes: listRowBytes / Math.max(1, ids.length),
   };
 }

@@ -21,6 +21,7 @@ import { CreateRemediation1765200002000 } from './migrations/1765200002000-creat
 import { remediationConfigShape } from './remediation/remediation.config';
 import { RemediationModule } from './remediation/remediation.module';
 import { CreateLifecycleSnapshots1765400001000 } from './migrations/1765400001000-create-lifecycle-snapshots';
+import { AddLifecycleListRow1765400002000 } from './migrations/1765400002000-add-lifecycle-list-row';
 import { LifecycleModule } from './lifecycle/lifecycle.module';
 
 export const governanceDefinition = {
@@ -34,6 +35,7 @@ export const governanceDefinition = {
     CreateTrustRegistry1765200001000,
     CreateRemediation1765200002000,
     CreateLifecycleSnapshots1765400001000,
+    AddLifecycleListRow1765400002000,
   ],
   configShape: { ...trustConfigShape, ...remediationConfigShape },
 };

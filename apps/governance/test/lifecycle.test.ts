@@ -14,6 +14,8 @@ import { KafkaConnection, TopicReader, Transactions, type TopicRecord } from '@m
 import { collectEvents, waitFor, type EventCollector } from '@mcp-host/platform/testing';
 import { startHarness, type Harness } from '@mcp-host/policy-engine/testing';
 import { GovernanceModule } from '../src';
+import { LIST_RUNS } from '../src/lifecycle/lifecycle-snapshot';
+import { RECENT_RUNS } from '../src/lifecycle/lifecycle.service';
 import { TrustService } from '../src/trust/trust.service';
 import { api, newDigest, unique } from './support/api';
 import { promotions } from './support/promotions';
@@ -387,6 +389,88 @@ describe('lifecycle console queries', () => {
     const bad = await http.call('GET', '/api/lifecycle?limit=0');
     expect(bad.status).toBe(400);
     expect(bad.body.error?.code).toBe('VALIDATION_FAILED');
+  });
+});
+
+describe('lifecycle list rows', () => {
+  it('when a server has more runs than a list row holds and then a promotion moves, then its stored list row follows with the newest runs only', async () => {
+    expect(RECENT_RUNS).toBeGreaterThan(LIST_RUNS);
+    const { server } = await ownedServer();
+    const digest = newDigest();
+    await build(server.id, digest);
+    const instance = await vmInstance(server.id);
+    const enqueued: string[] = [];
+    for (let i = 0; i < RECENT_RUNS; i += 1) {
+      const run = await http.ok<{ id: string }>('POST', '/api/remediation/runs', {
+        instance_id: instance,
+        playbook: 'restart',
+        payload: { server_id: server.id },
+        owner: 'oncall',
+      });
+      enqueued.push(run.id);
+    }
+    // Runs are ordered by when governance attributed them, which follows event delivery, not the enqueue loop. Every
+    // run reaching one snapshot also pins that concurrent attributions do not overwrite each other's run.
+    const all = await waitFor(
+      () => deltasOf(server.id).find((d) => d.recent_remediation_runs.length === RECENT_RUNS),
+      { timeoutMs: 20_000, what: `a delta with ${RECENT_RUNS} runs` },
+    );
+    expect(all.recent_remediation_runs.map((r) => r.run_id).sort()).toEqual([...enqueued].sort());
+    const listed = await row(server.id, (s) => s.version >= all.version, 'the row with every run');
+    // The list row carries the newest LIST_RUNS runs; the stream's delta of the same version has the whole snapshot.
+    const full = await waitFor(() => deltasOf(server.id).find((d) => d.version === listed.version), {
+      timeoutMs: 20_000,
+      what: `the delta of version ${listed.version}`,
+    });
+    expect(full.recent_remediation_runs).toHaveLength(RECENT_RUNS);
+    expect(listed.recent_remediation_runs).toHaveLength(LIST_RUNS);
+    const newest = full.recent_remediation_runs.map((r) => r.run_id);
+    const { promotion_history: _history, delta: _delta, heartbeat: _heartbeat, ...rest } = full;
+    expect(listed).toEqual({
+      ...rest,
+      recent_remediation_runs: full.recent_remediation_runs.slice(0, LIST_RUNS),
+    });
+    expect(listed).not.toHaveProperty('promotion_history');
+    expect(listed.recent_remediation_runs[0]).toMatchObject({
+      playbook: 'restart',
+      status: 'awaiting_approval',
+      attempt: 1,
+      retries: 0,
+      ledger: ['1:awaiting_approval'],
+      artifact_fingerprints: [digest],
+      ledger_summary: '1 build, 1 succeeded',
+      provenance: { playbook: 'restart', instance_id: instance, owner: 'oncall' },
+    });
+    expect(lifecycleSnapshotSchema.safeParse(listed).success).toBe(true);
+
+    // A promotion changes the snapshot: the stored list row is rewritten in the same transaction as the body.
+    const track = await p.track();
+    const promoted = await p.activate(track, digest, 'dev');
+    const moved = await row(
+      server.id,
+      (s) => s.active_promotion_id === promoted.id,
+      'the row with the active promotion',
+    );
+    expect(moved.version).toBeGreaterThan(listed.version);
+    expect(moved).toMatchObject({
+      promotion_lane: `${track.name}/dev`,
+      promotion: { promotion_id: promoted.id, status: 'active', track: track.name, stage: 'dev' },
+      lifecycle_state: 'remediating',
+    });
+    expect(moved.recent_remediation_runs.map((r) => r.run_id)).toEqual(newest.slice(0, LIST_RUNS));
+    expect(moved.recent_remediation_runs[0].promotion_verdict_ref).toBe(`promotion:${promoted.id}:active`);
+  });
+
+  it('when the list is read, then the joined stored rows are one JSON document sent as application/json', async () => {
+    const { server, owner } = await ownedServer();
+    await row(server.id, () => true, 'the registered server');
+    const res = await fetch(`${h.url}/api/lifecycle?owner_id=${encodeURIComponent(owner)}`, {
+      headers: { 'x-mcp-host-subject': 'operator@example.com', 'x-mcp-host-role': 'operator' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    const page = JSON.parse(await res.text()) as Page;
+    expect(page).toEqual({ items: [expect.objectContaining({ server_id: server.id })], next_cursor: null });
   });
 });
 

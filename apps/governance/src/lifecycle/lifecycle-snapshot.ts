@@ -176,6 +176,27 @@ export function computeSnapshot(i: SnapshotInputs): SnapshotContent {
   };
 }
 
+/** Remediation runs a list row carries; the stored snapshot (and its stream delta) keeps RECENT_RUNS of them. */
+export const LIST_RUNS = 3;
+
+/**
+ * The list row of a snapshot as the JSON text `GET /api/lifecycle` returns for it, written with the snapshot so a page
+ * is built by joining stored strings: neither Postgres (jsonb to text) nor node (parse, then serialize the page) does
+ * per-request work proportional to the snapshot. It is what `mcpctl lifecycle list` renders: every required field of
+ * the snapshot, `promotion`, `ledger`, `retries_total` and `provenance`, and the newest LIST_RUNS runs with all their
+ * per-run fields. `promotion_history` and the older runs (about half of a snapshot's bytes) stay on the stream's
+ * deltas, which carry the whole snapshot.
+ */
+export function listRow(body: SnapshotContent & Pick<LifecycleSnapshot, 'version' | 'updated_at'>): string {
+  const { promotion_history: _history, ...rest } = body;
+  // Replacing the runs keeps their place among the keys: a list item reads in the snapshot's field order.
+  const row: Omit<LifecycleSnapshot, 'promotion_history'> = {
+    ...rest,
+    recent_remediation_runs: rest.recent_remediation_runs.slice(0, LIST_RUNS),
+  };
+  return JSON.stringify(row);
+}
+
 export function contentHash(c: SnapshotContent): string {
   return createHash('sha256').update(JSON.stringify(c)).digest('hex');
 }

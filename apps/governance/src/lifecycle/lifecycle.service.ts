@@ -10,13 +10,30 @@ import {
   Transactions,
   type Manager,
 } from '@mcp-host/platform';
-import { changedParts, computeSnapshot, contentHash } from './lifecycle-snapshot';
+import {
+  changedParts,
+  computeSnapshot,
+  contentHash,
+  listRow,
+  type SnapshotContent,
+} from './lifecycle-snapshot';
 import { LifecycleErrorCode, LifecycleException } from './lifecycle.exception';
 import { LifecycleRepository } from './lifecycle.repository';
 
 /** Runs and promotions a console row shows. */
 export const RECENT_RUNS = 5;
 export const RECENT_PROMOTIONS = 5;
+
+/** The columns the list filters on, from the snapshot's content. */
+function columnsOf(c: SnapshotContent) {
+  return {
+    serverId: c.server_id,
+    state: c.lifecycle_state,
+    owner: c.owner_id,
+    lane: c.promotion_lane,
+    track: c.promotion?.track ?? null,
+  };
+}
 
 @Injectable()
 export class LifecycleService {
@@ -26,7 +43,11 @@ export class LifecycleService {
     private readonly repo: LifecycleRepository,
   ) {}
 
-  async list(q: LifecycleQuery) {
+  /**
+   * The page as JSON text: the stored list rows as they were written (see listRow), joined by Postgres, so no snapshot
+   * is parsed or serialized per request. The controller sends it as `application/json`.
+   */
+  async list(q: LifecycleQuery): Promise<string> {
     let after: { createdAt: string; id: string } | undefined;
     if (q.cursor) {
       const c = decodeKeysetCursor(q.cursor);
@@ -37,21 +58,20 @@ export class LifecycleService {
         );
       after = { createdAt: c.key, id: c.id };
     }
-    const rows = await this.tx.read((m) =>
+    const page = await this.tx.read((m) =>
       this.repo.list(m, {
-        limit: q.limit + 1,
+        limit: q.limit,
         after,
         lifecycleState: q.lifecycle_state,
         ownerId: q.owner_id,
         promotionLane: q.promotion_lane,
       }),
     );
-    const page = rows.slice(0, q.limit);
-    const last = page[page.length - 1];
-    return {
-      items: page.map((r) => r.body),
-      next_cursor: rows.length > q.limit && last ? encodeKeysetCursor(last.cursor_ts, last.server_id) : null,
-    };
+    const next =
+      page.rows > q.limit && page.cursor_ts !== null && page.cursor_id !== null
+        ? encodeKeysetCursor(page.cursor_ts, page.cursor_id)
+        : null;
+    return `{"items":[${page.items ?? ''}],"next_cursor":${JSON.stringify(next)}}`;
   }
 
   /**
@@ -59,6 +79,40 @@ export class LifecycleService {
    * published), or null when nothing changed.
    */
   async refresh(m: Manager, serverId: string): Promise<number | null> {
+    // The row lock comes before the reads: two events about one server (two runs attributed at once) wait for each
+    // other here, and the second reads what the first committed. Reading first let the later writer store a snapshot
+    // missing the other's run until something else changed.
+    let current = await this.repo.lockSnapshot(m, serverId);
+    let content = await this.compute(m, serverId);
+    if (!current) {
+      const now = new Date().toISOString();
+      const first = { ...content, version: 1, updated_at: now };
+      const created = await this.repo.insertSnapshot(
+        m,
+        columnsOf(content),
+        first,
+        listRow(first),
+        contentHash(content),
+      );
+      if (created.inserted) {
+        await this.publish(m, first, ['created'], null);
+        return 1;
+      }
+      // Another transaction created it first (the insert waited for its commit): read again behind its lock.
+      current = await this.repo.lockSnapshot(m, serverId);
+      if (!current) return null;
+      content = await this.compute(m, serverId);
+    }
+    const hash = contentHash(content);
+    if (current.content_hash === hash) return null;
+    const version = current.version + 1;
+    const body = { ...content, version, updated_at: new Date().toISOString() };
+    await this.repo.updateSnapshot(m, columnsOf(content), body, listRow(body), hash, version);
+    await this.publish(m, body, changedParts(current.body, content), current.version);
+    return version;
+  }
+
+  private async compute(m: Manager, serverId: string): Promise<SnapshotContent> {
     const [server, ledger, promotions, trust, runs, openRuns, marketplace] = [
       await this.repo.server(m, serverId),
       await this.repo.ledger(m, serverId),
@@ -68,47 +122,7 @@ export class LifecycleService {
       await this.repo.openRuns(m, serverId),
       await this.repo.marketplace(m, serverId),
     ];
-    const content = computeSnapshot({
-      serverId,
-      server,
-      ledger,
-      promotions,
-      trust,
-      runs,
-      openRuns,
-      marketplace,
-    });
-    const hash = contentHash(content);
-    const columns = {
-      serverId,
-      state: content.lifecycle_state,
-      owner: content.owner_id,
-      lane: content.promotion_lane,
-      track: content.promotion?.track ?? null,
-    };
-    let current = await this.repo.lockSnapshot(m, serverId);
-    if (!current) {
-      const now = new Date().toISOString();
-      const created = await this.repo.insertSnapshot(
-        m,
-        columns,
-        { ...content, version: 1, updated_at: now },
-        hash,
-      );
-      if (created.inserted) {
-        await this.publish(m, { ...content, version: 1, updated_at: now }, ['created'], null);
-        return 1;
-      }
-      // Another transaction created it first: follow the update path behind its lock.
-      current = await this.repo.lockSnapshot(m, serverId);
-      if (!current) return null;
-    }
-    if (current.content_hash === hash) return null;
-    const version = current.version + 1;
-    const body = { ...content, version, updated_at: new Date().toISOString() };
-    await this.repo.updateSnapshot(m, columns, body, hash, version);
-    await this.publish(m, body, changedParts(current.body, content), current.version);
-    return version;
+    return computeSnapshot({ serverId, server, ledger, promotions, trust, runs, openRuns, marketplace });
   }
 
   async refreshMany(m: Manager, serverIds: Iterable<string>): Promise<void> {
