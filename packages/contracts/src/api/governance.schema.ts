@@ -325,7 +325,8 @@ export const lifecycleQuerySchema = z.object({
   lifecycle_state: z.string().min(1).optional(),
   owner_id: z.string().min(1).optional(),
   promotion_lane: z.string().min(1).optional(),
-  limit: limitQuerySchema,
+  /** 20 by default, not the API's usual 50: each row carries a server's recent runs and analytics (about 5 KiB). */
+  limit: z.coerce.number().int().min(1).max(200).default(20),
   cursor: cursorQuerySchema,
 });
 export type LifecycleQuery = z.infer<typeof lifecycleQuerySchema>;
