@@ -341,9 +341,14 @@ describe('agent sessions at the MCP door', () => {
       expect(res.status).toBe(403);
       return errorCode(res);
     };
+    // Published at once, the sessions may land on different partitions: wait for each one's own answer.
     await waitFor(async () => (await refused(elsewhere.id)) === 'AGENT_SESSION_WRONG_SERVER', {
       timeoutMs: 30_000,
-      what: 'the other sessions to be projected',
+      what: 'the session for another server to be projected',
+    });
+    await waitFor(async () => (await refused(expired.id)) === 'AGENT_SESSION_EXPIRED', {
+      timeoutMs: 30_000,
+      what: 'the expired session to be projected',
     });
     expect(await refused(randomUUID())).toBe('AGENT_SESSION_UNKNOWN');
     expect(await refused('not-a-uuid')).toBe('AGENT_SESSION_UNKNOWN');
