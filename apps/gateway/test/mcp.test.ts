@@ -9,9 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { InMemoryEventStore } from '@modelcontextprotocol/sdk/examples/shared/inMemoryEventStore.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import {
+  StreamableHTTPServerTransport,
+  type EventId,
+  type EventStore,
+  type StreamId,
+} from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { TOPICS } from '@mcp-host/contracts';
 import { createServiceApp, type ServiceApp } from '@mcp-host/platform';
 import {
@@ -67,7 +72,7 @@ async function startSessionServer(): Promise<{
         }
         const created = new StreamableHTTPServerTransport({
           sessionIdGenerator: () => randomUUID(),
-          eventStore: new InMemoryEventStore(),
+          eventStore: new OrderedEventStore(),
           onsessioninitialized: (id) => {
             transports.set(id, created);
           },
@@ -106,6 +111,36 @@ async function rpcOf(res: Response): Promise<unknown> {
     .map((l) => l.slice(5).trim())
     .filter(Boolean);
   return JSON.parse(data[0]);
+}
+
+/**
+ * The upstream's event store for resumption, in the order events were stored. (The SDK's example store orders event
+ * ids as strings of a millisecond clock and a random suffix, so two events of one millisecond can replay in the wrong
+ * order, or not at all: a flaky test, not a gateway fault.)
+ */
+class OrderedEventStore implements EventStore {
+  private readonly events: { id: EventId; streamId: StreamId; message: JSONRPCMessage }[] = [];
+
+  async storeEvent(streamId: StreamId, message: JSONRPCMessage): Promise<EventId> {
+    const id = `${streamId}_${this.events.length}`;
+    this.events.push({ id, streamId, message });
+    return id;
+  }
+
+  async getStreamIdForEventId(eventId: EventId): Promise<StreamId | undefined> {
+    return this.events.find((e) => e.id === eventId)?.streamId;
+  }
+
+  async replayEventsAfter(
+    lastEventId: EventId,
+    { send }: { send: (eventId: EventId, message: JSONRPCMessage) => Promise<void> },
+  ): Promise<StreamId> {
+    const at = this.events.findIndex((e) => e.id === lastEventId);
+    if (at === -1) return '';
+    const { streamId } = this.events[at];
+    for (const e of this.events.slice(at + 1)) if (e.streamId === streamId) await send(e.id, e.message);
+    return streamId;
+  }
 }
 
 describe('the MCP door (/mcp/:server)', () => {
