@@ -551,6 +551,36 @@ describe('the MCP door (/mcp/:server)', () => {
     );
   });
 
+  it('when a client sends x-mcp-host-*, forwarding or cookie headers to the door, then none reaches the MCP server', async () => {
+    const before = upstream.seen.length;
+    const sid = await openSession(operatorToken);
+    await mcpPost(
+      serverId,
+      { jsonrpc: '2.0', id: 51, method: 'tools/call', params: { name: 'echo', arguments: { text: 'h' } } },
+      operatorToken,
+      {
+        'mcp-session-id': sid,
+        'x-mcp-host-internal-token': 'forged',
+        'x-mcp-host-role': 'admin',
+        forwarded: 'for=10.0.0.1',
+        'x-real-ip': '10.0.0.2',
+        cookie: 'session=stolen',
+        'x-kept': 'yes',
+      },
+    );
+    const received = upstream.seen.slice(before).filter((h) => h['x-kept'] === 'yes');
+    expect(received).toHaveLength(1);
+    const [h] = received;
+    expect(Object.keys(h).filter((k) => k.startsWith('x-mcp-host-'))).toEqual([]);
+    expect([h.forwarded, h['x-real-ip'], h.cookie, h.authorization]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    expect(h['x-forwarded-for']).toBe('127.0.0.1');
+  });
+
   it('when a client reconnects with Last-Event-ID, then the server replays the events it missed through the gateway', async () => {
     const v = { 'mcp-protocol-version': '2025-11-25' };
     const init = await mcpPost(

@@ -5,8 +5,14 @@ import { Injectable, type BeforeApplicationShutdown, type OnApplicationShutdown 
 import { createHash, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { pipeline } from 'node:stream/promises';
-import { IDENTITY_HEADERS, roleSatisfies, uuidSchema, type Role } from '@mcp-host/contracts';
-import { ApiException, InjectConfig, InjectLogger, Transactions } from '@mcp-host/platform';
+import { roleSatisfies, uuidSchema, type Role } from '@mcp-host/contracts';
+import {
+  ApiException,
+  InjectConfig,
+  InjectLogger,
+  Transactions,
+  outgoingTraceparent,
+} from '@mcp-host/platform';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { Agent, type Dispatcher } from 'undici';
@@ -14,7 +20,7 @@ import { AuditRecorder } from '../audit/audit-recorder.service';
 import { outcomeTap, type CallOutcome } from '../audit/call-outcome';
 import type { GatewayConfig } from '../gateway.config';
 import { RateLimiter } from '../limits/rate-limiter.service';
-import { endToEndHeaders } from '../proxy/hop-headers';
+import { clientHeaders, endToEndHeaders } from '../proxy/hop-headers';
 import type { Caller } from '../tokens/token.entity';
 import { Authenticator } from '../auth/authenticator.service';
 import { McpEndpointReader } from './mcp-endpoint.reader';
@@ -34,16 +40,11 @@ export const DENIED_BY_POLICY_CODE = -32003;
 export const MCP_ROLE: Role = 'operator';
 
 /** Request headers that never reach the MCP server: credentials, identity, and what the gateway sets itself. */
-const DROPPED_REQUEST_HEADERS = new Set<string>([
-  ...IDENTITY_HEADERS,
-  'authorization',
+/** What the door consumes itself, beyond what every forwarded request loses (see clientHeaders). */
+const DOOR_REQUEST_HEADERS = new Set<string>([
   AGENT_SESSION_HEADER,
-  'cookie',
-  'host',
+  // The body was read whole and is sent as a buffer, with its own length.
   'content-length',
-  'x-forwarded-for',
-  'x-forwarded-host',
-  'x-forwarded-proto',
 ]);
 
 const DROPPED_RESPONSE_HEADERS = new Set<string>(['set-cookie', 'www-authenticate']);
@@ -211,7 +212,9 @@ export class McpDoorService implements BeforeApplicationShutdown, OnApplicationS
       }
     }
 
-    const headers = endToEndHeaders(req.headers, DROPPED_REQUEST_HEADERS);
+    const headers = clientHeaders(req.headers, DOOR_REQUEST_HEADERS);
+    headers['x-request-id'] = req.id;
+    headers['traceparent'] = outgoingTraceparent();
     headers['x-forwarded-for'] = req.ip;
     headers['x-forwarded-proto'] = req.protocol;
     if (req.headers.host) headers['x-forwarded-host'] = req.headers.host;

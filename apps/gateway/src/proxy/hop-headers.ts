@@ -61,13 +61,17 @@ const SET_BY_GATEWAY = new Set([
 ]);
 
 /**
- * A client's request headers as they may be forwarded: end-to-end only, without what the gateway sets, and without
- * any `x-mcp-host-*` header (identity, internal token, and whatever such header comes later).
+ * A client's request headers as they may be forwarded: end-to-end only, without what the gateway sets, without any
+ * `x-mcp-host-*` header (identity, internal token, and whatever such header comes later), and without `alsoDrop`
+ * (lower-case names a door consumes itself). The REST proxy and the /mcp door both forward through this.
  */
-export function clientHeaders(headers: IncomingHttpHeaders): Record<string, string | string[]> {
+export function clientHeaders(
+  headers: IncomingHttpHeaders,
+  alsoDrop: ReadonlySet<string> = new Set(),
+): Record<string, string | string[]> {
   const out = endToEndHeaders(headers, SET_BY_GATEWAY);
   for (const name of Object.keys(out)) {
-    if (name.startsWith(GATEWAY_HEADER_PREFIX)) delete out[name];
+    if (name.startsWith(GATEWAY_HEADER_PREFIX) || alsoDrop.has(name)) delete out[name];
   }
   return out;
 }
