@@ -50,6 +50,7 @@ import type { EventPayload } from '@mcp-host/contracts';
 import { publishTestEvent, waitFor } from '@mcp-host/platform/testing';
 import { cleanEnv, runCli, type CliProcess } from './cli-process';
 import { podmanOn, pushTinyMcpImage } from './host-engine';
+import { callGateway, type Answer } from './gateway-client';
 
 jest.setTimeout(240_000);
 
@@ -72,27 +73,8 @@ let token: string;
 let brokers: string[];
 let workflowId: string;
 
-interface Answer<T = Record<string, unknown>> {
-  status: number;
-  body: T;
-}
-
-async function api<T = Record<string, unknown>>(
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<Answer<T>> {
-  const res = await fetch(`${url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : {}) as T };
-}
+const api = <T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<Answer<T>> =>
+  callGateway<T>(url, token, method, path, body);
 
 /** A call that must succeed; anything else fails the test with the answer. */
 async function ok<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> {

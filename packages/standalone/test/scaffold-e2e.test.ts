@@ -13,8 +13,10 @@ import { existsSync, promises as fs, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { waitFor } from '@mcp-host/platform/testing';
-import { BASE_IMAGE, podmanEnv } from '../src/local-engine';
+import { BASE_IMAGE } from '../src/local-engine';
 import { cleanEnv, runCli, type CliProcess } from './cli-process';
+import { callGateway, type Answer } from './gateway-client';
+import { podmanOn } from './host-engine';
 
 jest.setTimeout(240_000);
 
@@ -41,34 +43,11 @@ interface Build {
   error: string | null;
 }
 
-interface Answer<T> {
-  status: number;
-  body: T;
-}
-
-async function api<T = Record<string, unknown>>(
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<Answer<T>> {
-  const res = await fetch(`${url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
-}
+const api = <T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<Answer<T>> =>
+  callGateway<T>(url, token, method, path, body);
 
 /** Runs the podman CLI on the host's engine storage (the same images and containers its API socket serves). */
-function podman(args: string[]): { status: number | null; stdout: string } {
-  const p = podmanEnv(join(dataDir, 'engine'));
-  const r = spawnSync('podman', [...p.args, ...args], { env: p.env, encoding: 'utf8' });
-  return { status: r.status, stdout: r.stdout };
-}
+const podman = (args: string[]) => podmanOn(dataDir, args);
 
 /** Processes whose command line names the data dir: the host's Podman service, conmon, the registry. */
 function processesOf(root: string): string[] {
