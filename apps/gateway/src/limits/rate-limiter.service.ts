@@ -210,11 +210,6 @@ export class RateLimiter implements OnApplicationShutdown {
     return decision;
   }
 
-  /** For tests and benchmarks: one request bucket in memory at a given time. */
-  takeMemory(key: string, now: number): RateDecision {
-    return this.requests.takeMemory(key, now);
-  }
-
   /**
    * Throws 429 AUTH_RATE_LIMITED when `address` spent its failure budget; otherwise returns at once. Costs a map
    * lookup, so a flood of bad tokens from one address is refused before any of them reaches the database.
