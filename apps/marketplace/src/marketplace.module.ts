@@ -14,6 +14,7 @@ import { marketplaceConfigShape } from './marketplace.config';
 import { IndexServerProjection1763900000500 } from './migrations/1763900000500-index-server-projection';
 import { CreateCatalogArtifacts1763900001000 } from './migrations/1763900001000-create-catalog-artifacts';
 import { CreateEvaluationsAndCatalogEntries1764800000000 } from './migrations/1764800000000-create-evaluations-and-catalog-entries';
+import { CatalogEntryListRows1767000000000 } from './migrations/1767000000000-catalog-entry-list-rows';
 
 export const marketplaceDefinition = {
   service: 'marketplace',
@@ -25,6 +26,7 @@ export const marketplaceDefinition = {
     IndexServerProjection1763900000500,
     CreateCatalogArtifacts1763900001000,
     CreateEvaluationsAndCatalogEntries1764800000000,
+    CatalogEntryListRows1767000000000,
   ],
 };
 

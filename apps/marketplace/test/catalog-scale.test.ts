@@ -139,6 +139,19 @@ describe('catalog at scale', () => {
     expect(seqScans(p)).toEqual([]);
   });
 
+  it('when seeded rows are compared with the entries the service builds live, then they are the same', async () => {
+    const rows = await h.serviceDb.query<{ id: string; list_row: string }[]>(
+      'SELECT entry_id AS id, list_row FROM catalog_entries ORDER BY entry_id OFFSET $1 LIMIT 20',
+      [Math.floor(ENTRIES / 3)],
+    );
+    expect(rows).toHaveLength(20);
+    for (const r of rows) {
+      const res = await fetch(`${h.url}/api/marketplace/${r.id}`);
+      expect(res.status).toBe(200);
+      expect(JSON.parse(r.list_row)).toEqual(await res.json());
+    }
+  });
+
   it('when the API lists a filtered page of the big catalog, then it answers with that page', async () => {
     const res = await fetch(
       `${h.url}/api/marketplace?tier=${encodeURIComponent(seeded.sample.tier)}&limit=5`,

@@ -1,12 +1,14 @@
 // Re-grades artifact runs whenever one of their signals changes (a run recorded, a server edited, a certification
 // written, retried or expired, a tier's requirements set), rewrites their list entries and announces every tier that
-// changed (`marketplace.tier.changed`, which the policy engine projects), in the caller's transaction.
+// changed (`marketplace.tier.changed`, which the policy engine projects), and re-renders their list rows, in the
+// caller's transaction.
 import { Injectable } from '@nestjs/common';
 import type { EventPayload } from '@mcp-host/contracts';
 import { OutboxService, type Manager } from '@mcp-host/platform';
 import { Clock } from '../common/clock';
 import { EvaluationRepository } from '../evaluations/evaluation.repository';
 import { TierRequirementRepository } from '../evaluations/tier-requirement.repository';
+import { CatalogRenderer, lockServers } from './catalog-renderer.service';
 import { CatalogRepository } from './catalog.repository';
 import { deriveHealth } from './derive-health';
 
@@ -21,6 +23,7 @@ export class CatalogHealth {
     private readonly requirements: TierRequirementRepository,
     private readonly clock: Clock,
     private readonly outbox: OutboxService,
+    private readonly renderer: CatalogRenderer,
   ) {}
 
   async refreshServers(m: Manager, serverIds: readonly string[]): Promise<void> {
@@ -39,11 +42,7 @@ export class CatalogHealth {
     // server sees no run), neither announces a tier, and the policy engine never learns the grade. Holding a
     // per-server lock until commit makes the second one read after the first committed, so it sees both rows. The
     // locks are taken in id order so that two batches never wait on each other.
-    await m.query(
-      `SELECT pg_advisory_xact_lock(hashtextextended('marketplace-health:' || id, 0))
-         FROM (SELECT id FROM unnest($1::text[]) AS id ORDER BY id) ids`,
-      [[...serverIds].sort()],
-    );
+    await lockServers(m, serverIds);
     const now = this.clock.now();
     const runs = await this.catalog.healthInputs(m, serverIds);
     const certs = await this.evaluations.forArtifacts(
@@ -90,5 +89,6 @@ export class CatalogHealth {
       announced.map((payload) => ({ type: 'marketplace.tier.changed' as const, payload })),
     );
     await this.catalog.syncServers(m, serverIds);
+    await this.renderer.renderServers(m, serverIds);
   }
 }

@@ -1,12 +1,17 @@
-// Follows the governance service's promotion events into the catalog's promotion lineage.
+// Follows the governance service's promotion events into the catalog's promotion lineage, and re-renders the entries
+// of the promoted digest.
 import { Injectable } from '@nestjs/common';
 import type { EventPayload } from '@mcp-host/contracts';
 import { EventHandler, type EventContext } from '@mcp-host/platform';
+import { CatalogRenderer } from './catalog-renderer.service';
 import { PromotionRepository } from './promotion.repository';
 
 @Injectable()
 export class CatalogPromotionProjection {
-  constructor(private readonly repo: PromotionRepository) {}
+  constructor(
+    private readonly repo: PromotionRepository,
+    private readonly renderer: CatalogRenderer,
+  ) {}
 
   @EventHandler('promotion.scheduled')
   async onScheduled(p: EventPayload<'promotion.scheduled'>, ctx: EventContext): Promise<void> {
@@ -15,11 +20,13 @@ export class CatalogPromotionProjection {
       updated_at: p.scheduled_at,
       approved_by: null,
     });
+    await this.renderer.renderDigest(ctx.manager, p.manifest_digest);
   }
 
   @EventHandler('promotion.approved')
   async onApproved(p: EventPayload<'promotion.approved'>, ctx: EventContext): Promise<void> {
     await this.repo.apply(ctx.manager, { ...p, updated_at: p.approved_at, scheduled_at: null });
+    await this.renderer.renderDigest(ctx.manager, p.manifest_digest);
   }
 
   @EventHandler('promotion.status_changed')
@@ -31,5 +38,6 @@ export class CatalogPromotionProjection {
       approved_by: null,
       scheduled_at: null,
     });
+    await this.renderer.renderDigest(ctx.manager, p.manifest_digest);
   }
 }

@@ -6,6 +6,7 @@ import { EvaluationStoreModule } from '../evaluations/evaluation-store.module';
 import { CatalogArtifactProjection } from './catalog-artifact.projection';
 import { CatalogHealth } from './catalog-health.service';
 import { CatalogPromotionProjection } from './catalog-promotion.projection';
+import { CatalogRenderer } from './catalog-renderer.service';
 import { CatalogServerProjection } from './catalog-server.projection';
 import { CatalogController } from './catalog.controller';
 import { CatalogRepository } from './catalog.repository';
@@ -20,10 +21,11 @@ import { PromotionRepository } from './promotion.repository';
     PromotionRepository,
     CatalogService,
     CatalogHealth,
+    CatalogRenderer,
     CatalogArtifactProjection,
     CatalogServerProjection,
     CatalogPromotionProjection,
   ],
-  exports: [CatalogRepository, CatalogHealth, CatalogService],
+  exports: [CatalogRepository, CatalogHealth, CatalogRenderer, CatalogService],
 })
 export class CatalogModule {}

@@ -47,6 +47,17 @@ export interface CatalogRow {
   artifact_updated_at: Date | null;
 }
 
+/** One row of a list page: its keyset position and its pre-rendered entry, or `stale` when it must be built live. */
+export interface CatalogListRow {
+  entry_id: string;
+  server_id: string;
+  server_name: string;
+  sort_rank: string;
+  list_row: string | null;
+  /** Not rendered yet, or a certification window ended since it was. */
+  stale: boolean;
+}
+
 /** What evaluations need of a ledger run. */
 export interface LedgerArtifact {
   id: string;
@@ -91,15 +102,18 @@ export function likePattern(q: string): string {
 
 @Injectable()
 export class CatalogRepository {
-  /** One page in (server name, server, newest run first) order; every filter has an index in that order. */
-  async list(m: Manager, f: CatalogFilter): Promise<CatalogRow[]> {
-    const { sql, params } = this.listQuery(f);
-    return (await m.query(sql, params)) as CatalogRow[];
+  /**
+   * One page in (server name, server, newest run first) order; every filter has an index in that order. Each row
+   * carries its stored rendering, stale when `now` is past the end of one of its certifications' windows.
+   */
+  async list(m: Manager, f: CatalogFilter, now: Date): Promise<CatalogListRow[]> {
+    const { sql, params } = this.listQuery(f, now);
+    return (await m.query(sql, params)) as CatalogListRow[];
   }
 
   /** The SQL of `list`, for EXPLAIN in tests and the benchmark's direct baseline. */
-  listQuery(f: CatalogFilter): { sql: string; params: unknown[] } {
-    const params: unknown[] = [];
+  listQuery(f: CatalogFilter, now: Date = new Date()): { sql: string; params: unknown[] } {
+    const params: unknown[] = [now.toISOString()];
     const p = (v: unknown): string => {
       params.push(v);
       return `$${params.length}`;
@@ -114,11 +128,64 @@ export class CatalogRepository {
     if (f.status) where.push(`e.status = ${p(f.status)}`);
     if (f.tier) where.push(`e.tier_key = lower(${p(f.tier)})`);
     if (f.q) where.push(`e.search_text ILIKE ${p(likePattern(f.q))}`);
-    const sql = `${SELECT_ENTRY}
+    const sql = `SELECT e.entry_id, e.server_id, e.server_name, e.sort_rank::text AS sort_rank, e.list_row,
+                        (e.list_row IS NULL OR e.list_row_fresh_until <= $1::timestamptz) AS stale
+                   FROM catalog_entries e
         ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
         ORDER BY ${ENTRY_ORDER}
         LIMIT ${p(f.limit)}`;
     return { sql, params };
+  }
+
+  /** These entries' rows, for building them live. */
+  async findEntries(m: Manager, entryIds: readonly string[]): Promise<CatalogRow[]> {
+    if (entryIds.length === 0) return [];
+    return (await m.query(`${SELECT_ENTRY} WHERE e.entry_id = ANY($1::uuid[])`, [entryIds])) as CatalogRow[];
+  }
+
+  /** Every entry of these servers, for rendering. */
+  async entriesOfServers(m: Manager, serverIds: readonly string[]): Promise<CatalogRow[]> {
+    if (serverIds.length === 0) return [];
+    return (await m.query(`${SELECT_ENTRY} WHERE e.server_id = ANY($1::uuid[])`, [serverIds])) as CatalogRow[];
+  }
+
+  /** Servers with a run of this digest: whose entries show its promotions. */
+  async serverIdsOfDigest(m: Manager, digest: string): Promise<string[]> {
+    const rows = (await m.query('SELECT DISTINCT server_id FROM catalog_artifacts WHERE manifest_digest = $1', [
+      digest,
+    ])) as { server_id: string }[];
+    return rows.map((r) => r.server_id);
+  }
+
+  /** Servers with an entry not rendered yet or rendered before `now` made it stale, at most `limit` entries' worth. */
+  async serverIdsDueRendering(m: Manager, now: Date, limit: number): Promise<string[]> {
+    const rows = (await m.query(
+      `SELECT DISTINCT e.server_id FROM catalog_entries e
+        WHERE e.entry_id IN ((SELECT entry_id FROM catalog_entries WHERE list_row IS NULL LIMIT $2)
+                             UNION ALL
+                             (SELECT entry_id FROM catalog_entries WHERE list_row_fresh_until <= $1::timestamptz
+                               ORDER BY list_row_fresh_until LIMIT $2))`,
+      [now.toISOString(), limit],
+    )) as { server_id: string }[];
+    return rows.map((r) => r.server_id);
+  }
+
+  /** Stores entries' renderings and when each goes stale. */
+  async storeListRows(
+    m: Manager,
+    rows: readonly { entryId: string; listRow: string; freshUntil: Date | null }[],
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    await m.query(
+      `UPDATE catalog_entries e SET list_row = v.list_row, list_row_fresh_until = v.fresh_until
+         FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS v(entry_id, list_row, fresh_until)
+        WHERE e.entry_id = v.entry_id`,
+      [
+        rows.map((r) => r.entryId),
+        rows.map((r) => r.listRow),
+        rows.map((r) => (r.freshUntil === null ? null : r.freshUntil.toISOString())),
+      ],
+    );
   }
 
   /** One artifact run's entry, while its server is in the projection. */

@@ -1,9 +1,12 @@
 // Announces each certification whose validity window ended, once: marks it and publishes
-// `evaluation.certification.expired` in one transaction, then re-grades its catalog entries. Reads never wait for
-// this: they compute expiry from `valid_until` and the Clock themselves.
+// `evaluation.certification.expired` in one transaction, then re-grades its catalog entries. Then re-renders the list
+// rows that are still stale (rows from before list rows existed, or whose window ended without an announcement to
+// make). Reads never wait for this: they compute expiry from `valid_until` and the Clock themselves, and build a stale
+// row live.
 import { Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectConfig, InjectLogger, OutboxService, Transactions } from '@mcp-host/platform';
 import { CatalogHealth } from '../catalog/catalog-health.service';
+import { CatalogRenderer } from '../catalog/catalog-renderer.service';
 import { Clock } from '../common/clock';
 import type { MarketplaceConfig } from '../marketplace.config';
 import { EvaluationRepository } from './evaluation.repository';
@@ -14,8 +17,10 @@ interface Logger {
   warn(obj: object, msg: string): void;
 }
 
-/** Expiries announced per transaction. */
+/** Expiries announced, or stale list rows re-rendered, per transaction. */
 const BATCH = 500;
+/** Batches of stale list rows re-rendered per sweep at most. */
+const RENDER_ROUNDS = 200;
 
 @Injectable()
 export class EvaluationExpirySweeper implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -25,6 +30,7 @@ export class EvaluationExpirySweeper implements OnApplicationBootstrap, OnApplic
   constructor(
     private readonly repo: EvaluationRepository,
     private readonly health: CatalogHealth,
+    private readonly renderer: CatalogRenderer,
     private readonly tx: Transactions,
     private readonly outbox: OutboxService,
     private readonly clock: Clock,
@@ -76,7 +82,12 @@ export class EvaluationExpirySweeper implements OnApplicationBootstrap, OnApplic
         return rows.length;
       });
       total += n;
-      if (n < BATCH) return total;
+      if (n < BATCH) break;
     }
+    // Bounded per sweep so one tick never runs unbounded (a large backfill after an upgrade goes on at the next).
+    for (let round = 0; round < RENDER_ROUNDS; round += 1) {
+      if ((await this.tx.run((m) => this.renderer.renderDue(m, BATCH))) === 0) break;
+    }
+    return total;
   }
 }
