@@ -112,12 +112,63 @@ async function baseline(service: ServiceApp, a: BaselineAsk): Promise<BaselineRe
   return r;
 }
 
+/**
+ * BENCH_PROFILE_QUERIES=1: times every statement the service sends (from send to answer, so lock waits count) by its
+ * text with literals and whitespace folded, and prints the totals to stderr when the process is asked to stop.
+ */
+function profileQueries(service: ServiceApp): () => void {
+  interface Pg {
+    Client: { prototype: { query(...args: unknown[]): unknown } };
+  }
+  // The driver module TypeORM loaded, reached through the service's own data source.
+  const source = (service.app.get(Transactions) as unknown as { dataSource: { driver: { postgres: Pg } } })
+    .dataSource;
+  const pg = source.driver.postgres;
+  const proto = pg.Client.prototype;
+  const original = proto.query;
+  const totals = new Map<string, { n: number; ms: number; max: number }>();
+  const record = (sql: string, ms: number) => {
+    const key = sql
+      .replace(/\s+/g, ' ')
+      .replace(/'[^']*'/g, "'?'")
+      .slice(0, 160);
+    const t = totals.get(key) ?? { n: 0, ms: 0, max: 0 };
+    t.n += 1;
+    t.ms += ms;
+    t.max = Math.max(t.max, ms);
+    totals.set(key, t);
+  };
+  proto.query = function (this: unknown, ...args: unknown[]) {
+    const sql = typeof args[0] === 'string' ? args[0] : ((args[0] as { text?: string })?.text ?? '?');
+    const t0 = performance.now();
+    const out = original.apply(this, args);
+    if (out && typeof (out as Promise<unknown>).then === 'function')
+      void (out as Promise<unknown>).then(
+        () => record(sql, performance.now() - t0),
+        () => record(sql, performance.now() - t0),
+      );
+    return out;
+  };
+  return () => {
+    const rows = [...totals.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 40);
+    process.stderr.write('\nstatements by total time (ms total, count, ms mean, ms max):\n');
+    for (const [sql, t] of rows)
+      process.stderr.write(
+        `${t.ms.toFixed(0).padStart(8)} ${String(t.n).padStart(6)} ${(t.ms / t.n).toFixed(2).padStart(8)} ${t.max.toFixed(0).padStart(6)}  ${sql}\n`,
+      );
+  };
+}
+
 async function main() {
   const service = await createServiceApp(GovernanceModule.forRoot());
   const url = await service.listen();
   const tx = service.app.get(Transactions);
+  const printProfile = process.env.BENCH_PROFILE_QUERIES === '1' ? profileQueries(service) : undefined;
   process.on('message', (msg: { ask: string } & Record<string, unknown>) => {
-    if (msg.ask === 'stop') void service.close().then(() => process.exit(0));
+    if (msg.ask === 'stop') {
+      printProfile?.();
+      void service.close().then(() => process.exit(0));
+    }
     if (msg.ask === 'seed')
       void (async () => {
         const digests = msg.digests as string[];

@@ -11,6 +11,10 @@ import type {
   TrustPostureRow,
 } from './lifecycle.repository';
 
+/** Runs and promotions a console row shows. */
+export const RECENT_RUNS = 5;
+export const RECENT_PROMOTIONS = 5;
+
 /** The content of a snapshot: everything but its version and time, which the store assigns. */
 export type SnapshotContent = Omit<LifecycleSnapshot, 'version' | 'updated_at' | 'delta' | 'heartbeat'>;
 

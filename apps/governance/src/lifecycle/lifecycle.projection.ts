@@ -1,7 +1,8 @@
 // Keeps the lifecycle console current by following the events that change what a console row shows: servers, the
-// artifact ledger, the marketplace catalog, and governance's own promotions, governance runs, trust registry moves
-// and remediation runs. Each handler resolves the servers the event is about and recomputes their snapshots in the
-// event's inbox transaction (the tables the event was written with are committed by then).
+// artifact ledger, the marketplace catalog, and governance's own promotions, governance run completions, trust
+// registry moves and remediation runs. Each handler resolves the servers the event is about and marks them; their
+// snapshots are recomputed once each in the event's inbox transaction, just before it commits, after every event of
+// the consumer's chunk was applied (the tables the events were written with are committed by then).
 import { Injectable } from '@nestjs/common';
 import type { EventPayload } from '@mcp-host/contracts';
 import { EventHandler, type EventContext, type Manager } from '@mcp-host/platform';
@@ -17,36 +18,36 @@ export class LifecycleProjection {
 
   @EventHandler('server.registered')
   async onServerRegistered(p: EventPayload<'server.registered'>, ctx: EventContext): Promise<void> {
-    await this.lifecycle.refresh(ctx.manager, p.id);
+    await this.lifecycle.refreshAtCommit(ctx.manager, [p.id]);
   }
 
   @EventHandler('server.updated')
   async onServerUpdated(p: EventPayload<'server.updated'>, ctx: EventContext): Promise<void> {
-    await this.lifecycle.refresh(ctx.manager, p.id);
+    await this.lifecycle.refreshAtCommit(ctx.manager, [p.id]);
   }
 
   @EventHandler('server.deleted')
   async onServerDeleted(p: EventPayload<'server.deleted'>, ctx: EventContext): Promise<void> {
-    await this.lifecycle.refresh(ctx.manager, p.id);
+    await this.lifecycle.refreshAtCommit(ctx.manager, [p.id]);
   }
 
   @EventHandler('artifact.recorded')
   async onArtifact(p: EventPayload<'artifact.recorded'>, ctx: EventContext): Promise<void> {
     // The digest may already be promoted on behalf of another server that built it too.
     const servers = p.manifest_digest ? await this.repo.serversOfDigest(ctx.manager, p.manifest_digest) : [];
-    await this.lifecycle.refreshMany(ctx.manager, [p.server_id, ...servers]);
+    await this.lifecycle.refreshAtCommit(ctx.manager, [p.server_id, ...servers]);
   }
 
   @EventHandler('marketplace.entry.upserted')
   async onCatalogEntry(p: EventPayload<'marketplace.entry.upserted'>, ctx: EventContext): Promise<void> {
     if (await this.repo.upsertMarketplace(ctx.manager, p))
-      await this.lifecycle.refresh(ctx.manager, p.server_id);
+      await this.lifecycle.refreshAtCommit(ctx.manager, [p.server_id]);
   }
 
   @EventHandler('marketplace.tier.changed')
   async onTierChanged(p: EventPayload<'marketplace.tier.changed'>, ctx: EventContext): Promise<void> {
     if (await this.repo.applyTierChange(ctx.manager, p))
-      await this.lifecycle.refresh(ctx.manager, p.server_id);
+      await this.lifecycle.refreshAtCommit(ctx.manager, [p.server_id]);
   }
 
   @EventHandler('promotion.scheduled')
@@ -69,24 +70,21 @@ export class LifecycleProjection {
     await this.byDigest(ctx.manager, p.manifest_digest);
   }
 
-  @EventHandler('governance.run.started')
-  async onRunStarted(p: EventPayload<'governance.run.started'>, ctx: EventContext): Promise<void> {
-    await this.byGovernanceRun(ctx.manager, p.promotion_id, p.manifest_digest);
-  }
-
-  @EventHandler('governance.run.transitioned')
-  async onRunTransitioned(p: EventPayload<'governance.run.transitioned'>, ctx: EventContext): Promise<void> {
-    await this.byGovernanceRun(ctx.manager, p.promotion_id ?? null, p.manifest_digest ?? null);
-  }
-
+  // A snapshot reads no governance run, only its promotion's row. A run's start and transitions change that row only
+  // through a promotion status change, which publishes promotion.status_changed (followed above); its completion also
+  // records run_status on the promotion, with no promotion event when the promotion does not move (approvals still
+  // due, or already closed), so only the completion is followed.
   @EventHandler('governance.run.completed')
   async onRunCompleted(p: EventPayload<'governance.run.completed'>, ctx: EventContext): Promise<void> {
-    await this.byGovernanceRun(ctx.manager, p.promotion_id, p.manifest_digest);
+    await this.lifecycle.refreshAtCommit(
+      ctx.manager,
+      await this.repo.serversOfRun(ctx.manager, p.promotion_id, p.manifest_digest),
+    );
   }
 
   @EventHandler('trust.registry.transitioned')
   async onTrust(p: EventPayload<'trust.registry.transitioned'>, ctx: EventContext): Promise<void> {
-    await this.lifecycle.refresh(ctx.manager, p.server_id);
+    await this.lifecycle.refreshAtCommit(ctx.manager, [p.server_id]);
   }
 
   @EventHandler('remediation.run.enqueued')
@@ -100,7 +98,7 @@ export class LifecycleProjection {
       duration_ms: null,
       at: p.enqueued_at,
     });
-    await this.lifecycle.refresh(ctx.manager, server);
+    await this.lifecycle.refreshAtCommit(ctx.manager, [server]);
   }
 
   @EventHandler('remediation.run.status_changed')
@@ -114,7 +112,7 @@ export class LifecycleProjection {
       duration_ms: p.duration_ms,
       at: p.changed_at,
     });
-    await this.lifecycle.refresh(ctx.manager, server);
+    await this.lifecycle.refreshAtCommit(ctx.manager, [server]);
   }
 
   @EventHandler('remediation.run.approved')
@@ -128,19 +126,7 @@ export class LifecycleProjection {
   }
 
   private async byDigest(m: Manager, digest: string): Promise<void> {
-    await this.lifecycle.refreshMany(m, await this.repo.serversOfDigest(m, digest));
-  }
-
-  private async byGovernanceRun(
-    m: Manager,
-    promotionId: string | null,
-    digest: string | null,
-  ): Promise<void> {
-    const servers = [
-      ...(promotionId ? await this.repo.serversOfPromotion(m, promotionId) : []),
-      ...(digest ? await this.repo.serversOfDigest(m, digest) : []),
-    ];
-    await this.lifecycle.refreshMany(m, servers);
+    await this.lifecycle.refreshAtCommit(m, await this.repo.serversOfDigest(m, digest));
   }
 
   private async serverOfRun(
@@ -163,6 +149,6 @@ export class LifecycleProjection {
       if (!server) return;
       await this.repo.attributeRun(m, runId, server);
     }
-    await this.lifecycle.refresh(m, server);
+    await this.lifecycle.refreshAtCommit(m, [server]);
   }
 }

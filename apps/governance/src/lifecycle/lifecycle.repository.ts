@@ -4,6 +4,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EventPayload } from '@mcp-host/contracts';
 import type { Manager } from '@mcp-host/platform';
+import { RECENT_PROMOTIONS, RECENT_RUNS } from './lifecycle-snapshot';
 
 export interface ServerRow {
   id: string;
@@ -19,7 +20,7 @@ export interface LedgerSummaryRow {
   latest_digest: string | null;
   latest_status: string | null;
   latest_run_id: string | null;
-  latest_completed_at: Date | null;
+  latest_completed_at: Date | string | null;
 }
 
 export interface PromotionRow {
@@ -38,7 +39,7 @@ export interface PromotionRow {
   approvers: string[];
   rollback: boolean;
   blocked: boolean;
-  updated_at: Date;
+  updated_at: Date | string;
 }
 
 export interface TrustPostureRow {
@@ -69,9 +70,9 @@ export interface RunRow {
   attempt: number;
   payload: Record<string, unknown>;
   failure_reason: string | null;
-  created_at: Date;
-  started_at: Date | null;
-  finished_at: Date | null;
+  created_at: Date | string;
+  started_at: Date | string | null;
+  finished_at: Date | string | null;
   entries: LedgerEntry[];
   digests: string[];
 }
@@ -85,9 +86,112 @@ export interface MarketplaceRow {
 }
 
 export interface SnapshotRow {
+  server_id: string;
   body: Record<string, unknown>;
   content_hash: string;
   version: number;
+}
+
+/**
+ * One server's inputs as snapshotInputsQuery returns them: each part is JSON built by Postgres, so its times are ISO
+ * texts rather than Dates (computeSnapshot reads every time through `iso`).
+ */
+export interface SnapshotInputsRow {
+  server_id: string;
+  server: ServerRow | null;
+  ledger: LedgerSummaryRow;
+  promotions: PromotionRow[];
+  trust: TrustPostureRow[];
+  runs: RunRow[];
+  open_runs: number;
+  marketplace: MarketplaceRow | null;
+}
+
+/** A snapshot row to write: the filter columns, the body, its list row and hash. */
+export interface SnapshotWrite {
+  serverId: string;
+  state: string;
+  owner: string | null;
+  lane: string | null;
+  track: string | null;
+  body: Record<string, unknown>;
+  listRow: string;
+  hash: string;
+  version: number;
+  updatedAt: string;
+}
+
+function columnsOfWrites(rows: SnapshotWrite[]): unknown[] {
+  return [
+    rows.map((r) => r.serverId),
+    rows.map((r) => r.state),
+    rows.map((r) => r.owner),
+    rows.map((r) => r.lane),
+    rows.map((r) => r.track),
+    rows.map((r) => JSON.stringify(r.body)),
+    rows.map((r) => r.listRow),
+    rows.map((r) => r.hash),
+  ];
+}
+
+/**
+ * The reads a snapshot is computed from (the server or its tombstone, the ledger summary, the newest promotions of
+ * the digests its ledger holds with their approvers and block, its trust registry instances, the newest remediation
+ * runs attributed to it with their retry ledger and artifact digests, how many of its runs are open, and its catalog
+ * entry), for every server in `serverIds`, as one statement with a row per server. Each part uses the index on its
+ * server or digest, so its cost follows that server's rows, not the tables' size. Shared with the lifecycle
+ * benchmark's seed, which computes its snapshots through it.
+ */
+export function snapshotInputsQuery(serverIds: string[]): { sql: string; params: unknown[] } {
+  return {
+    sql: `SELECT x.server_id::text AS server_id,
+       (SELECT row_to_json(s) FROM (
+          SELECT s.id, s.name, s.owner, s.status, false AS deleted FROM servers s WHERE s.id = x.server_id
+          UNION ALL
+          SELECT t.id, t.name, NULL, 'deleted', true FROM server_tombstones t WHERE t.id = x.server_id
+          LIMIT 1) s) AS server,
+       (SELECT row_to_json(l) FROM (
+          SELECT count(*)::int AS artifacts,
+                 (count(*) FILTER (WHERE status = 'succeeded'))::int AS succeeded,
+                 (array_agg(manifest_digest ORDER BY completed_at DESC, artifact_run_id DESC))[1] AS latest_digest,
+                 (array_agg(status ORDER BY completed_at DESC, artifact_run_id DESC))[1] AS latest_status,
+                 (array_agg(artifact_run_id ORDER BY completed_at DESC, artifact_run_id DESC))[1] AS latest_run_id,
+                 max(completed_at) AS latest_completed_at
+          FROM ledger_artifacts WHERE server_id = x.server_id) l) AS ledger,
+       (SELECT COALESCE(json_agg(p ORDER BY p.n), '[]') FROM (
+          SELECT row_number() OVER (ORDER BY p.updated_at DESC, p.created_at DESC, p.id DESC) AS n,
+                 p.id, p.track_id, t.name AS track, t.owner AS track_owner, p.stage, p.tier, p.status,
+                 p.manifest_digest, p.artifact_run_id, p.governance_run_id, p.run_status, p.approvals_required,
+                 p.rollback, p.updated_at,
+                 COALESCE((SELECT array_agg(a.approver ORDER BY a.created_at, a.approver) FROM promotion_approvals a
+                           WHERE a.promotion_id = p.id), '{}') AS approvers,
+                 EXISTS (SELECT 1 FROM promotion_blocks b WHERE b.track_id = p.track_id
+                           AND b.manifest_digest = p.manifest_digest AND b.lifted_at IS NULL) AS blocked
+          FROM artifact_promotions p JOIN promotion_tracks t ON t.id = p.track_id
+          WHERE p.manifest_digest IN (SELECT manifest_digest FROM ledger_artifacts WHERE server_id = x.server_id)
+          ORDER BY p.updated_at DESC, p.created_at DESC, p.id DESC
+          LIMIT $2) p) AS promotions,
+       (SELECT COALESCE(json_agg(t ORDER BY t.updated_at DESC, t.vm_instance_id), '[]') FROM (
+          SELECT vm_instance_id, status, lifecycle_state, remediation_state, provenance, updated_at FROM trust_registry
+          WHERE server_id = x.server_id) t) AS trust,
+       (SELECT COALESCE(json_agg(r ORDER BY r.n), '[]') FROM (
+          SELECT row_number() OVER (ORDER BY l.created_at DESC, l.run_id DESC) AS n,
+                 r.id, r.instance_id, r.playbook, r.executor_type, r.owner, r.status, r.approval_state, r.approver,
+                 r.attempt, r.payload, r.failure_reason, r.created_at, r.started_at, r.finished_at, l.entries,
+                 COALESCE((SELECT array_agg(a.digest ORDER BY a.recorded_at, a.id) FROM remediation_artifacts a
+                           WHERE a.run_id = r.id), '{}') AS digests
+          FROM lifecycle_run_ledger l JOIN remediation_runs r ON r.id = l.run_id
+          WHERE l.server_id = x.server_id
+          ORDER BY l.created_at DESC, l.run_id DESC
+          LIMIT $3) r) AS runs,
+       (SELECT count(*)::int FROM lifecycle_run_ledger l JOIN remediation_runs r ON r.id = l.run_id
+        WHERE l.server_id = x.server_id AND r.status IN ('pending', 'awaiting_approval', 'running')) AS open_runs,
+       (SELECT row_to_json(mk) FROM (
+          SELECT server_name, tier, build_status, manifest_digest, issues FROM lifecycle_marketplace
+          WHERE server_id = x.server_id) mk) AS marketplace
+     FROM unnest($1::uuid[]) AS x(server_id)`,
+    params: [serverIds, RECENT_PROMOTIONS, RECENT_RUNS],
+  };
 }
 
 export interface ListPage {
@@ -169,138 +273,54 @@ export class LifecycleRepository {
     return ((await m.query(sql, params)) as ListPage[])[0];
   }
 
-  async lockSnapshot(m: Manager, serverId: string): Promise<SnapshotRow | undefined> {
-    const rows = (await m.query(
-      `SELECT body, content_hash, version FROM lifecycle_snapshots WHERE server_id = $1 FOR UPDATE`,
-      [serverId],
+  /**
+   * Locks the servers' snapshot rows, in server order so two transactions locking overlapping sets cannot deadlock,
+   * and returns those that exist. The lock comes before the reads a recomputation makes (see snapshotInputsQuery).
+   */
+  async lockSnapshots(m: Manager, serverIds: string[]): Promise<SnapshotRow[]> {
+    return (await m.query(
+      `SELECT server_id::text AS server_id, body, content_hash, version FROM lifecycle_snapshots
+       WHERE server_id = ANY($1::uuid[]) ORDER BY server_id FOR UPDATE`,
+      [serverIds],
     )) as SnapshotRow[];
-    return rows[0];
   }
 
-  async insertSnapshot(
-    m: Manager,
-    s: { serverId: string; state: string; owner: string | null; lane: string | null; track: string | null },
-    body: Record<string, unknown>,
-    listRow: string,
-    hash: string,
-  ): Promise<{ inserted: boolean; updated_at: string }> {
-    const rows = (await m.query(
+  /** Everything a snapshot is computed from, for each of the servers, in one statement (see snapshotInputsQuery). */
+  async snapshotInputs(m: Manager, serverIds: string[]): Promise<SnapshotInputsRow[]> {
+    const { sql, params } = snapshotInputsQuery(serverIds);
+    return (await m.query(sql, params)) as SnapshotInputsRow[];
+  }
+
+  /** Inserts first snapshots; returns the servers inserted (one another transaction created first is left out). */
+  async insertSnapshots(m: Manager, rows: SnapshotWrite[]): Promise<Set<string>> {
+    const inserted = (await m.query(
       `INSERT INTO lifecycle_snapshots (server_id, lifecycle_state, owner_id, promotion_lane, promotion_track, body,
          list_row, content_hash, version)
-       VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, 1)
+       SELECT server_id, lifecycle_state, owner_id, promotion_lane, promotion_track, body, list_row, content_hash, 1
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::text[])
+            WITH ORDINALITY AS u(server_id, lifecycle_state, owner_id, promotion_lane, promotion_track, body, list_row,
+                                 content_hash, n)
+       ORDER BY n
        ON CONFLICT (server_id) DO NOTHING
-       RETURNING to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS updated_at`,
-      [s.serverId, s.state, s.owner, s.lane, s.track, JSON.stringify(body), listRow, hash],
-    )) as { updated_at: string }[];
-    return { inserted: rows.length === 1, updated_at: rows[0]?.updated_at ?? '' };
+       RETURNING server_id::text AS server_id`,
+      columnsOfWrites(rows),
+    )) as { server_id: string }[];
+    return new Set(inserted.map((r) => r.server_id));
   }
 
-  async updateSnapshot(
-    m: Manager,
-    s: { serverId: string; state: string; owner: string | null; lane: string | null; track: string | null },
-    body: Record<string, unknown>,
-    listRow: string,
-    hash: string,
-    version: number,
-  ): Promise<void> {
+  /** Rewrites snapshots this transaction holds locked (lockSnapshots), in one statement. */
+  async updateSnapshots(m: Manager, rows: SnapshotWrite[]): Promise<void> {
     await m.query(
-      `UPDATE lifecycle_snapshots SET lifecycle_state = $2, owner_id = $3, promotion_lane = $4, promotion_track = $5,
-         body = $6::jsonb, list_row = $7, content_hash = $8, version = $9, updated_at = $10::timestamptz
-       WHERE server_id = $1`,
-      [
-        s.serverId,
-        s.state,
-        s.owner,
-        s.lane,
-        s.track,
-        JSON.stringify(body),
-        listRow,
-        hash,
-        version,
-        body.updated_at,
-      ],
+      `UPDATE lifecycle_snapshots s SET lifecycle_state = u.lifecycle_state, owner_id = u.owner_id,
+         promotion_lane = u.promotion_lane, promotion_track = u.promotion_track, body = u.body, list_row = u.list_row,
+         content_hash = u.content_hash, version = u.version, updated_at = u.updated_at
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::text[],
+                   $9::int[], $10::timestamptz[])
+            AS u(server_id, lifecycle_state, owner_id, promotion_lane, promotion_track, body, list_row, content_hash,
+                 version, updated_at)
+       WHERE s.server_id = u.server_id`,
+      [...columnsOfWrites(rows), rows.map((r) => r.version), rows.map((r) => r.updatedAt)],
     );
-  }
-
-  async server(m: Manager, id: string): Promise<ServerRow | undefined> {
-    const rows = (await m.query(
-      `SELECT s.id, s.name, s.owner, s.status, false AS deleted FROM servers s WHERE s.id = $1
-       UNION ALL
-       SELECT t.id, t.name, NULL, 'deleted', true FROM server_tombstones t WHERE t.id = $1
-       LIMIT 1`,
-      [id],
-    )) as ServerRow[];
-    return rows[0];
-  }
-
-  async ledger(m: Manager, serverId: string): Promise<LedgerSummaryRow> {
-    const rows = (await m.query(
-      `SELECT count(*)::int AS artifacts,
-              (count(*) FILTER (WHERE status = 'succeeded'))::int AS succeeded,
-              (array_agg(manifest_digest ORDER BY completed_at DESC, artifact_run_id DESC))[1] AS latest_digest,
-              (array_agg(status ORDER BY completed_at DESC, artifact_run_id DESC))[1] AS latest_status,
-              (array_agg(artifact_run_id ORDER BY completed_at DESC, artifact_run_id DESC))[1] AS latest_run_id,
-              max(completed_at) AS latest_completed_at
-       FROM ledger_artifacts WHERE server_id = $1`,
-      [serverId],
-    )) as LedgerSummaryRow[];
-    return rows[0];
-  }
-
-  /** The server's recent promotions (through the digests its ledger holds), newest first. */
-  async promotions(m: Manager, serverId: string, limit: number): Promise<PromotionRow[]> {
-    return (await m.query(
-      `SELECT p.id, p.track_id, t.name AS track, t.owner AS track_owner, p.stage, p.tier, p.status, p.manifest_digest,
-              p.artifact_run_id, p.governance_run_id, p.run_status, p.approvals_required, p.rollback, p.updated_at,
-              COALESCE((SELECT array_agg(a.approver ORDER BY a.created_at, a.approver) FROM promotion_approvals a
-                        WHERE a.promotion_id = p.id), '{}') AS approvers,
-              EXISTS (SELECT 1 FROM promotion_blocks b WHERE b.track_id = p.track_id
-                        AND b.manifest_digest = p.manifest_digest AND b.lifted_at IS NULL) AS blocked
-       FROM artifact_promotions p JOIN promotion_tracks t ON t.id = p.track_id
-       WHERE p.manifest_digest IN (SELECT manifest_digest FROM ledger_artifacts WHERE server_id = $1)
-       ORDER BY p.updated_at DESC, p.created_at DESC, p.id DESC
-       LIMIT $2`,
-      [serverId, limit],
-    )) as PromotionRow[];
-  }
-
-  async trust(m: Manager, serverId: string): Promise<TrustPostureRow[]> {
-    return (await m.query(
-      `SELECT vm_instance_id, status, lifecycle_state, remediation_state, provenance FROM trust_registry
-       WHERE server_id = $1 ORDER BY updated_at DESC, vm_instance_id`,
-      [serverId],
-    )) as TrustPostureRow[];
-  }
-
-  async runs(m: Manager, serverId: string, limit: number): Promise<RunRow[]> {
-    return (await m.query(
-      `SELECT r.id, r.instance_id, r.playbook, r.executor_type, r.owner, r.status, r.approval_state, r.approver,
-              r.attempt, r.payload, r.failure_reason, r.created_at, r.started_at, r.finished_at, l.entries,
-              COALESCE((SELECT array_agg(a.digest ORDER BY a.recorded_at, a.id) FROM remediation_artifacts a
-                        WHERE a.run_id = r.id), '{}') AS digests
-       FROM lifecycle_run_ledger l JOIN remediation_runs r ON r.id = l.run_id
-       WHERE l.server_id = $1
-       ORDER BY l.created_at DESC, l.run_id DESC
-       LIMIT $2`,
-      [serverId, limit],
-    )) as RunRow[];
-  }
-
-  async openRuns(m: Manager, serverId: string): Promise<number> {
-    const rows = (await m.query(
-      `SELECT count(*)::int AS n FROM lifecycle_run_ledger l JOIN remediation_runs r ON r.id = l.run_id
-       WHERE l.server_id = $1 AND r.status IN ('pending', 'awaiting_approval', 'running')`,
-      [serverId],
-    )) as { n: number }[];
-    return rows[0]?.n ?? 0;
-  }
-
-  async marketplace(m: Manager, serverId: string): Promise<MarketplaceRow | undefined> {
-    const rows = (await m.query(
-      `SELECT server_name, tier, build_status, manifest_digest, issues FROM lifecycle_marketplace WHERE server_id = $1`,
-      [serverId],
-    )) as MarketplaceRow[];
-    return rows[0];
   }
 
   /** The server a remediation run is about: its VM instance's server, its payload's server_id, or a server itself. */
@@ -365,11 +385,15 @@ export class LifecycleRepository {
     return rows.map((r) => r.server_id);
   }
 
-  async serversOfPromotion(m: Manager, promotionId: string): Promise<string[]> {
+  /**
+   * The servers a governance run is about: those whose ledger holds its promotion's digest or its own digest (the
+   * same digest for a promotion's run), in one statement.
+   */
+  async serversOfRun(m: Manager, promotionId: string | null, digest: string | null): Promise<string[]> {
     const rows = (await m.query(
-      `SELECT DISTINCT l.server_id FROM artifact_promotions p JOIN ledger_artifacts l ON l.manifest_digest = p.manifest_digest
-       WHERE p.id = $1`,
-      [promotionId],
+      `SELECT DISTINCT server_id FROM ledger_artifacts
+       WHERE manifest_digest = $2 OR manifest_digest = (SELECT manifest_digest FROM artifact_promotions WHERE id = $1)`,
+      [promotionId, digest],
     )) as { server_id: string }[];
     return rows.map((r) => r.server_id);
   }

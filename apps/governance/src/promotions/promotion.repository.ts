@@ -75,6 +75,19 @@ const COLUMNS = `id, track_id, manifest_digest, stage, stage_index, tier, artifa
 const BLOCK_COLUMNS = `id, track_id, manifest_digest, kind, promotion_id, reason, placed_by, created_at, lifted_by,
   lifted_at, lift_note, created_at::text AS cursor_ts`;
 
+/** The audit entry written with a change, in the same statement; its to_status and version are the row's new ones. */
+export interface AuditEntry {
+  action: string;
+  from: string | null;
+  actor: string | null;
+  note: string | null;
+}
+
+export interface PromotionDetailRow extends PromotionRow {
+  approvals: ApprovalRow[];
+  audit: AuditRow[];
+}
+
 export const OPEN_STATUSES: readonly PromotionStatus[] = ['scheduled', 'in_progress', 'approved'];
 
 @Injectable()
@@ -83,6 +96,24 @@ export class PromotionRepository {
     const rows = (await m.query(`SELECT ${COLUMNS} FROM artifact_promotions WHERE id = $1`, [
       id,
     ])) as PromotionRow[];
+    return rows[0];
+  }
+
+  /** The promotion with its approvals and audit log, in one statement. */
+  async findDetail(m: Manager, id: string): Promise<PromotionDetailRow | undefined> {
+    const rows = (await m.query(
+      `SELECT ${COLUMNS},
+              COALESCE((SELECT json_agg(json_build_object('approver', a.approver, 'role', a.role,
+                                          'decision', a.decision, 'note', a.note, 'created_at', a.created_at)
+                                        ORDER BY a.created_at, a.approver)
+                          FROM promotion_approvals a WHERE a.promotion_id = p.id), '[]') AS approvals,
+              COALESCE((SELECT json_agg(json_build_object('id', u.id, 'action', u.action, 'from_status', u.from_status,
+                                          'to_status', u.to_status, 'actor', u.actor, 'note', u.note,
+                                          'version', u.version, 'created_at', u.created_at) ORDER BY u.id)
+                          FROM promotion_audit u WHERE u.promotion_id = p.id), '[]') AS audit
+         FROM artifact_promotions p WHERE p.id = $1`,
+      [id],
+    )) as PromotionDetailRow[];
     return rows[0];
   }
 
@@ -171,14 +202,25 @@ export class PromotionRepository {
     )) as PromotionRow[];
   }
 
-  async insert(m: Manager, p: NewPromotion & { status: PromotionStatus }): Promise<PromotionRow> {
+  /** Inserts the promotion and its first audit entry in one statement. */
+  async insert(
+    m: Manager,
+    p: NewPromotion & { status: PromotionStatus },
+    audit: Omit<AuditEntry, 'from'>,
+  ): Promise<PromotionRow> {
     const rows = (await m.query(
-      `INSERT INTO artifact_promotions (id, track_id, manifest_digest, stage, stage_index, tier, artifact_run_id, status,
-         governance_run_id, approvals_required, approval_role, approvals_with_role, note, scheduled_by, rollback,
-         rollback_of, activated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
-               CASE WHEN $8 = 'active' THEN now() END)
-       RETURNING ${COLUMNS}`,
+      `WITH inserted AS (
+         INSERT INTO artifact_promotions (id, track_id, manifest_digest, stage, stage_index, tier, artifact_run_id,
+           status, governance_run_id, approvals_required, approval_role, approvals_with_role, note, scheduled_by,
+           rollback, rollback_of, activated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16,
+                 CASE WHEN $8 = 'active' THEN now() END)
+         RETURNING ${COLUMNS}
+       ), audit AS (
+         INSERT INTO promotion_audit (promotion_id, action, from_status, to_status, actor, note, version)
+         SELECT id, $17, NULL, status, $18, $19, version FROM inserted
+       )
+       SELECT * FROM inserted`,
       [
         p.id,
         p.track_id,
@@ -196,20 +238,24 @@ export class PromotionRepository {
         p.scheduled_by,
         p.rollback,
         p.rollback_of,
+        audit.action,
+        audit.actor,
+        audit.note,
       ],
     )) as PromotionRow[];
     return rows[0];
   }
 
   /**
-   * Applies a change only if the promotion is still at `version`, bumping it; undefined when the version was stale or
-   * the promotion gone.
+   * Applies a change only if the promotion is still at `version`, bumping it, with its audit entry (when given) in the
+   * same statement; undefined when the version was stale or the promotion gone.
    */
   async updateIfVersion(
     m: Manager,
     id: string,
     version: number,
     changes: { status?: PromotionStatus; reason?: string | null; run_status?: string },
+    audit?: AuditEntry,
   ): Promise<PromotionRow | undefined> {
     const sets = ['version = version + 1', 'updated_at = now()'];
     const params: unknown[] = [id, version];
@@ -226,10 +272,22 @@ export class PromotionRepository {
       params.push(changes.run_status);
       sets.push(`run_status = $${params.length}`);
     }
-    const [rows] = (await m.query(
-      `UPDATE artifact_promotions SET ${sets.join(', ')} WHERE id = $1 AND version = $2 RETURNING ${COLUMNS}`,
+    const update = `UPDATE artifact_promotions SET ${sets.join(', ')} WHERE id = $1 AND version = $2
+      RETURNING ${COLUMNS}`;
+    if (!audit) {
+      const [rows] = (await m.query(update, params)) as [PromotionRow[], number];
+      return rows[0];
+    }
+    const n = params.length;
+    params.push(audit.action, audit.from, audit.actor, audit.note);
+    const rows = (await m.query(
+      `WITH moved AS (${update}), audit AS (
+         INSERT INTO promotion_audit (promotion_id, action, from_status, to_status, actor, note, version)
+         SELECT id, $${n + 1}, $${n + 2}, status, $${n + 3}, $${n + 4}, version FROM moved
+       )
+       SELECT * FROM moved`,
       params,
-    )) as [PromotionRow[], number];
+    )) as PromotionRow[];
     return rows[0];
   }
 
@@ -252,33 +310,6 @@ export class PromotionRepository {
       [a.promotionId, a.approver, a.role, a.decision, a.note],
     )) as unknown[];
     return rows.length === 1;
-  }
-
-  async audit(m: Manager, promotionId: string): Promise<AuditRow[]> {
-    return (await m.query(
-      `SELECT id, action, from_status, to_status, actor, note, version, created_at FROM promotion_audit
-        WHERE promotion_id = $1 ORDER BY id`,
-      [promotionId],
-    )) as AuditRow[];
-  }
-
-  async appendAudit(
-    m: Manager,
-    a: {
-      promotionId: string;
-      action: string;
-      from: string | null;
-      to: string;
-      actor: string | null;
-      note: string | null;
-      version: number;
-    },
-  ): Promise<void> {
-    await m.query(
-      `INSERT INTO promotion_audit (promotion_id, action, from_status, to_status, actor, note, version)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [a.promotionId, a.action, a.from, a.to, a.actor, a.note, a.version],
-    );
   }
 
   async findActiveBlock(m: Manager, trackId: string, digest: string): Promise<BlockRow | undefined> {

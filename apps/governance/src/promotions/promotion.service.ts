@@ -94,11 +94,12 @@ export class PromotionService implements OnModuleInit {
    */
   onModuleInit(): void {
     this.runs.follow({
-      lock: async (m, promotionId) => {
-        await this.tracks.lockOfPromotion(m, promotionId);
+      lock: async (m, runId) => {
+        await this.tracks.lockOfRun(m, runId);
       },
-      transitioned: (m, p) => this.onRunTransitioned(m, p),
-      completed: (m, p) => this.onRunCompleted(m, p),
+      // The run's transaction holds the track's lock by now (`lock` above).
+      transitioned: (m, p) => this.followRunTransition(m, p, true),
+      completed: (m, p) => this.followRunCompletion(m, p, true),
     });
   }
 
@@ -160,33 +161,28 @@ export class PromotionService implements OnModuleInit {
             actor: caller.subject,
           })
         : undefined;
-      const row = await this.repo.insert(m, {
-        id,
-        track_id: track.id,
-        manifest_digest: body.manifest_digest,
-        stage: body.stage,
-        stage_index: stageIndex,
-        tier: track.stage_tiers[body.stage] ?? body.stage,
-        artifact_run_id: artifact.artifact_run_id,
-        status: 'scheduled',
-        governance_run_id: run?.id ?? null,
-        approvals_required: approvals?.required ?? 0,
-        approval_role: approvals?.role ?? null,
-        approvals_with_role: approvals?.with_role ?? (approvals?.role ? 1 : 0),
-        note: body.note ?? null,
-        scheduled_by: caller.subject,
-        rollback: false,
-        rollback_of: null,
-      });
-      await this.repo.appendAudit(m, {
-        promotionId: id,
-        action: 'scheduled',
-        from: null,
-        to: 'scheduled',
-        actor: caller.subject,
-        note: row.note,
-        version: row.version,
-      });
+      const row = await this.repo.insert(
+        m,
+        {
+          id,
+          track_id: track.id,
+          manifest_digest: body.manifest_digest,
+          stage: body.stage,
+          stage_index: stageIndex,
+          tier: track.stage_tiers[body.stage] ?? body.stage,
+          artifact_run_id: artifact.artifact_run_id,
+          status: 'scheduled',
+          governance_run_id: run?.id ?? null,
+          approvals_required: approvals?.required ?? 0,
+          approval_role: approvals?.role ?? null,
+          approvals_with_role: approvals?.with_role ?? (approvals?.role ? 1 : 0),
+          note: body.note ?? null,
+          scheduled_by: caller.subject,
+          rollback: false,
+          rollback_of: null,
+        },
+        { action: 'scheduled', actor: caller.subject, note: body.note ?? null },
+      );
       await this.outbox.publish(m, 'promotion.scheduled', scheduledEvent(row));
       await this.advance(m, row, caller.subject);
       return this.detailIn(m, id);
@@ -236,17 +232,14 @@ export class PromotionService implements OnModuleInit {
           PromotionErrorCode.ALREADY_DECIDED,
           `${subject} has already decided on promotion ${id}.`,
         );
-      const row = await this.repo.updateIfVersion(m, id, promotion.version, {});
+      const row = await this.repo.updateIfVersion(
+        m,
+        id,
+        promotion.version,
+        {},
+        { action: 'approved', from: promotion.status, actor: subject, note: body.note ?? null },
+      );
       if (!row) throw await this.staleOrMissing(m, id);
-      await this.repo.appendAudit(m, {
-        promotionId: id,
-        action: 'approved',
-        from: row.status,
-        to: row.status,
-        actor: subject,
-        note: body.note ?? null,
-        version: row.version,
-      });
       const after = await this.advance(m, row, subject);
       const count = approved.length + 1;
       await this.outbox.publish(m, 'promotion.approved', {
@@ -322,33 +315,32 @@ export class PromotionService implements OnModuleInit {
       const reason = `rolled back by ${caller.subject ?? 'an unknown caller'}${body.note ? `: ${body.note}` : ''}`;
       await this.change(m, current, 'rolled_back', 'rolled_back', caller.subject, reason);
       const id = randomUUID();
-      const row = await this.repo.insert(m, {
-        id,
-        track_id: track.id,
-        manifest_digest: target.manifest_digest,
-        stage: body.stage,
-        stage_index: stageIndex,
-        tier: target.tier,
-        artifact_run_id: target.artifact_run_id,
-        status: 'active',
-        governance_run_id: null,
-        approvals_required: 0,
-        approval_role: null,
-        approvals_with_role: 0,
-        note: body.note ?? null,
-        scheduled_by: caller.subject,
-        rollback: true,
-        rollback_of: current.id,
-      });
-      await this.repo.appendAudit(m, {
-        promotionId: id,
-        action: 'rollback',
-        from: null,
-        to: 'active',
-        actor: caller.subject,
-        note: `re-activates ${target.manifest_digest} (promotion ${target.id}) in place of ${current.manifest_digest}`,
-        version: row.version,
-      });
+      const row = await this.repo.insert(
+        m,
+        {
+          id,
+          track_id: track.id,
+          manifest_digest: target.manifest_digest,
+          stage: body.stage,
+          stage_index: stageIndex,
+          tier: target.tier,
+          artifact_run_id: target.artifact_run_id,
+          status: 'active',
+          governance_run_id: null,
+          approvals_required: 0,
+          approval_role: null,
+          approvals_with_role: 0,
+          note: body.note ?? null,
+          scheduled_by: caller.subject,
+          rollback: true,
+          rollback_of: current.id,
+        },
+        {
+          action: 'rollback',
+          actor: caller.subject,
+          note: `re-activates ${target.manifest_digest} (promotion ${target.id}) in place of ${current.manifest_digest}`,
+        },
+      );
       await this.outbox.publish(m, 'promotion.scheduled', scheduledEvent(row));
       await this.block(m, track, current, 'rollback_hold', caller.subject, reason);
       return this.detailIn(m, id);
@@ -407,21 +399,49 @@ export class PromotionService implements OnModuleInit {
   }
 
   /** The run moved to in_progress: a scheduled promotion follows it. Idempotent through the status guard. */
-  async onRunTransitioned(m: Manager, p: EventPayload<'governance.run.transitioned'>): Promise<void> {
-    if (!p.promotion_id || p.step !== null || p.to_status !== 'in_progress') return;
-    const promotion = await this.lockedPromotionOfRun(m, p.promotion_id, p.run_id);
-    if (promotion?.status !== 'scheduled') return;
-    await this.change(m, promotion, 'in_progress', 'run_started', p.actor, 'governance run started');
+  onRunTransitioned(m: Manager, p: EventPayload<'governance.run.transitioned'>): Promise<void> {
+    return this.followRunTransition(m, p, false);
   }
 
   /**
    * The run completed: success activates the promotion once its approvals are in, failure rolls it back. The run's
    * outcome is recorded once; a redelivered or replayed completion finds it recorded and changes nothing.
    */
-  async onRunCompleted(m: Manager, p: EventPayload<'governance.run.completed'>): Promise<void> {
+  onRunCompleted(m: Manager, p: EventPayload<'governance.run.completed'>): Promise<void> {
+    return this.followRunCompletion(m, p, false);
+  }
+
+  private async followRunTransition(
+    m: Manager,
+    p: EventPayload<'governance.run.transitioned'>,
+    locked: boolean,
+  ): Promise<void> {
+    if (!p.promotion_id || p.step !== null || p.to_status !== 'in_progress') return;
+    const promotion = await this.promotionOfRun(
+      m,
+      p.promotion_id,
+      p.run_id,
+      locked,
+      (x) => x.status === 'scheduled',
+    );
+    if (!promotion) return;
+    await this.change(m, promotion, 'in_progress', 'run_started', p.actor, 'governance run started');
+  }
+
+  private async followRunCompletion(
+    m: Manager,
+    p: EventPayload<'governance.run.completed'>,
+    locked: boolean,
+  ): Promise<void> {
     if (!p.promotion_id) return;
-    const promotion = await this.lockedPromotionOfRun(m, p.promotion_id, p.run_id);
-    if (!promotion || promotion.run_status !== null) return;
+    const promotion = await this.promotionOfRun(
+      m,
+      p.promotion_id,
+      p.run_id,
+      locked,
+      (x) => x.run_status === null,
+    );
+    if (!promotion) return;
     const row = await this.repo.updateIfVersion(m, promotion.id, promotion.version, { run_status: p.status });
     if (!row) throw new Error(`promotion ${promotion.id} changed under its track lock`);
     if (!isOpen(row.status)) return;
@@ -432,14 +452,28 @@ export class PromotionService implements OnModuleInit {
     await this.change(m, row, 'rolled_back', 'run_completed', p.actor ?? null, `governance run ${p.status}`);
   }
 
-  private async lockedPromotionOfRun(
+  /**
+   * The run's promotion, read under its track's lock, when the run's outcome (`due`) is still to be applied to it.
+   * The run's own transaction already holds that lock (`locked`). The projection of the run's event, which nearly
+   * always finds the outcome applied by that transaction, looks first without the lock: an outcome is applied once
+   * and never undone (a promotion leaves `scheduled` for good, its run_status is set once), so a promotion found past
+   * it needs no lock, and the inbox transaction does not hold the track's lock, stalling its writers, for the rest of
+   * its chunk.
+   */
+  private async promotionOfRun(
     m: Manager,
     promotionId: string,
     runId: string,
+    locked: boolean,
+    due: (p: PromotionRow) => boolean,
   ): Promise<PromotionRow | undefined> {
-    if (!(await this.tracks.lockOfPromotion(m, promotionId))) return undefined;
+    if (!locked) {
+      const seen = await this.repo.findById(m, promotionId);
+      if (seen?.governance_run_id !== runId || !due(seen)) return undefined;
+      if (!(await this.tracks.lockOfPromotion(m, promotionId))) return undefined;
+    }
     const promotion = await this.repo.findById(m, promotionId);
-    return promotion?.governance_run_id === runId ? promotion : undefined;
+    return promotion?.governance_run_id === runId && due(promotion) ? promotion : undefined;
   }
 
   /** Moves an open promotion as far as its run and approvals allow: approved, or active (superseding the stage). */
@@ -448,7 +482,11 @@ export class PromotionService implements OnModuleInit {
     const runOk = p.governance_run_id === null || p.run_status === 'succeeded';
     // Nothing can move yet: no approvals to count, and the run has not succeeded.
     if (!runOk && p.approvals_required === 0) return p;
-    const approvals = (await this.repo.approvals(m, p.id)).filter((a) => a.decision === 'approved');
+    // No approvals to count: none required and no role asked for.
+    const approvals =
+      p.approvals_required === 0 && p.approval_role === null
+        ? []
+        : (await this.repo.approvals(m, p.id)).filter((a) => a.decision === 'approved');
     const role = p.approval_role as Role | null;
     const approved =
       approvals.length >= p.approvals_required &&
@@ -480,17 +518,14 @@ export class PromotionService implements OnModuleInit {
     actor: string | null,
     reason: string,
   ): Promise<PromotionRow> {
-    const row = await this.repo.updateIfVersion(m, p.id, p.version, { status: to, reason });
+    const row = await this.repo.updateIfVersion(
+      m,
+      p.id,
+      p.version,
+      { status: to, reason },
+      { action, from: p.status, actor, note: reason },
+    );
     if (!row) throw await this.staleOrMissing(m, p.id);
-    await this.repo.appendAudit(m, {
-      promotionId: p.id,
-      action,
-      from: p.status,
-      to,
-      actor,
-      note: reason,
-      version: row.version,
-    });
     await this.outbox.publish(m, 'promotion.status_changed', statusChangedEvent(row, p.status, actor));
     return row;
   }
@@ -574,9 +609,9 @@ export class PromotionService implements OnModuleInit {
   }
 
   private async detailIn(m: Manager, id: string): Promise<PromotionDetail> {
-    const row = await this.repo.findById(m, id);
+    const row = await this.repo.findDetail(m, id);
     if (!row) throw new PromotionException(PromotionErrorCode.NOT_FOUND, `No promotion with id ${id}.`);
-    const [approvals, audit] = [await this.repo.approvals(m, id), await this.repo.audit(m, id)];
+    const { approvals, audit } = row;
     return {
       ...toPromotion(row),
       approvals: approvals.map((a) => ({ ...a, created_at: iso(a.created_at) })),

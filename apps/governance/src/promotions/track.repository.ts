@@ -52,6 +52,20 @@ export class TrackRepository {
     return rows.length === 1;
   }
 
+  /**
+   * Locks the track of a governance run's promotion, found through the run in the same statement (a run moving locks
+   * its promotion's track before it reads itself); false when the run has no promotion.
+   */
+  async lockOfRun(m: Manager, runId: string): Promise<boolean> {
+    const rows = (await m.query(
+      `SELECT t.id FROM governance_runs r JOIN artifact_promotions p ON p.id = r.promotion_id
+         JOIN promotion_tracks t ON t.id = p.track_id
+        WHERE r.id = $1 FOR UPDATE OF t`,
+      [runId],
+    )) as unknown[];
+    return rows.length === 1;
+  }
+
   async list(
     m: Manager,
     f: { limit: number; after?: { createdAt: string; id: string }; owner?: string },

@@ -42,6 +42,15 @@ export interface RunAuditRow {
   created_at: string;
 }
 
+/** The audit entry written with a run's change, in the same statement (its version is the run's new one). */
+export interface RunAuditEntry {
+  stepPosition: number | null;
+  from: string | null;
+  to: string;
+  note: string | null;
+  actor: string | null;
+}
+
 export interface RunListFilter {
   limit: number;
   after?: { createdAt: string; id: string };
@@ -66,17 +75,28 @@ export type NewRun = Pick<
   | 'started_by'
 >;
 
-const SELECT = `
+const COLUMNS = `
   SELECT r.id, r.workflow_id, r.tier, r.artifact_run_id, r.manifest_digest, r.promotion_id, r.policy_decision_id,
          r.status, r.context, r.started_by, r.version, r.created_at, r.updated_at, r.completed_at,
          r.created_at::text AS cursor_ts,
-         COALESCE(st.steps, '[]'::json) AS steps
+         COALESCE(st.steps, '[]'::json) AS steps`;
+const FROM = `
     FROM governance_runs r
     LEFT JOIN LATERAL (
       SELECT json_agg(json_build_object('position', s.position, 'name', s.name, 'action', s.action,
                                         'status', s.status, 'updated_at', s.updated_at) ORDER BY s.position) AS steps
         FROM governance_run_steps s WHERE s.run_id = r.id
     ) st ON true`;
+const SELECT = `${COLUMNS} ${FROM}`;
+
+/** The audit insert of a change statement, from its `moved` CTE (the run's id and new version); params $4-$8. */
+const AUDIT_FROM_MOVED = `
+  INSERT INTO governance_run_audit (run_id, step_position, from_status, to_status, note, actor, version)
+  SELECT id, $4::int, $5, $6, $7, $8, version FROM moved`;
+
+function auditParams(a: RunAuditEntry): unknown[] {
+  return [a.stepPosition, a.from, a.to, a.note, a.actor];
+}
 
 @Injectable()
 export class RunRepository {
@@ -85,12 +105,18 @@ export class RunRepository {
     return rows[0];
   }
 
-  async audit(m: Manager, runId: string): Promise<RunAuditRow[]> {
-    return (await m.query(
-      `SELECT id, step_position, from_status, to_status, note, actor, version, created_at
-         FROM governance_run_audit WHERE run_id = $1 ORDER BY id`,
-      [runId],
-    )) as RunAuditRow[];
+  /** The run with its audit log, in one statement. */
+  async findDetail(m: Manager, id: string): Promise<(RunRow & { audit: RunAuditRow[] }) | undefined> {
+    const rows = (await m.query(
+      `${COLUMNS},
+       COALESCE((SELECT json_agg(json_build_object('id', a.id, 'step_position', a.step_position,
+                                   'from_status', a.from_status, 'to_status', a.to_status, 'note', a.note,
+                                   'actor', a.actor, 'version', a.version, 'created_at', a.created_at) ORDER BY a.id)
+                   FROM governance_run_audit a WHERE a.run_id = r.id), '[]') AS audit
+       ${FROM} WHERE r.id = $1`,
+      [id],
+    )) as (RunRow & { audit: RunAuditRow[] })[];
+    return rows[0];
   }
 
   async list(m: Manager, f: RunListFilter): Promise<RunRow[]> {
@@ -119,8 +145,9 @@ export class RunRepository {
   }
 
   /**
-   * Inserts the run and one pending step row per workflow step, copied from the workflow, in one statement; returns the
-   * run row as stored (its steps are the workflow's, all pending).
+   * Inserts the run, one pending step row per workflow step (copied from the workflow) and the audit's first entry
+   * (pending, 'run started'), in one statement; returns the run row as stored (its steps are the workflow's, all
+   * pending).
    */
   async insert(m: Manager, r: NewRun): Promise<Omit<RunRow, 'steps' | 'cursor_ts'>> {
     const rows = (await m.query(
@@ -133,6 +160,9 @@ export class RunRepository {
        ), steps AS (
          INSERT INTO governance_run_steps (run_id, position, name, action, status)
          SELECT $1, position, name, action, 'pending' FROM governance_workflow_steps WHERE workflow_id = $2
+       ), audit AS (
+         INSERT INTO governance_run_audit (run_id, step_position, from_status, to_status, note, actor, version)
+         SELECT id, NULL, NULL, 'pending', 'run started', started_by, version FROM run
        )
        SELECT * FROM run`,
       [
@@ -150,61 +180,53 @@ export class RunRepository {
     return rows[0];
   }
 
-  /** Moves the run to `status` only if it is still at `version`; false when the version was stale or the run gone. */
+  /**
+   * Moves the run to `status` only if it is still at `version`, with its audit entry, in one statement; false when the
+   * version was stale or the run gone.
+   */
   async setStatusIfVersion(
     m: Manager,
     id: string,
     version: number,
     status: GovernanceRunStatus,
+    audit: RunAuditEntry,
   ): Promise<boolean> {
-    const [rows] = (await m.query(
-      `UPDATE governance_runs
-          SET status = $3, version = version + 1, updated_at = now(),
-              completed_at = CASE WHEN $3 IN ('succeeded', 'failed', 'cancelled') THEN now() ELSE completed_at END
-        WHERE id = $1 AND version = $2 RETURNING id`,
-      [id, version, status],
-    )) as [unknown[], number];
+    const rows = (await m.query(
+      `WITH moved AS (
+         UPDATE governance_runs
+            SET status = $3, version = version + 1, updated_at = now(),
+                completed_at = CASE WHEN $3 IN ('succeeded', 'failed', 'cancelled') THEN now() ELSE completed_at END
+          WHERE id = $1 AND version = $2 RETURNING id, version
+       ), audit AS (${AUDIT_FROM_MOVED})
+       SELECT id FROM moved`,
+      [id, version, status, ...auditParams(audit)],
+    )) as unknown[];
     return rows.length === 1;
   }
 
-  /** Bumps the run's version for a step transition, only if it is still at `version`. */
-  async bumpIfVersion(m: Manager, id: string, version: number): Promise<boolean> {
-    const [rows] = (await m.query(
-      `UPDATE governance_runs SET version = version + 1, updated_at = now()
-        WHERE id = $1 AND version = $2 RETURNING id`,
-      [id, version],
-    )) as [unknown[], number];
-    return rows.length === 1;
-  }
-
-  async setStepStatus(
+  /**
+   * Moves one step to `status`, bumping the run's version only if it is still at `version`, with its audit entry, in
+   * one statement; false when the version was stale or the run gone.
+   */
+  async setStepStatusIfVersion(
     m: Manager,
-    runId: string,
+    id: string,
+    version: number,
     position: number,
     status: GovernanceStepStatus,
-  ): Promise<void> {
-    await m.query(
-      'UPDATE governance_run_steps SET status = $3, updated_at = now() WHERE run_id = $1 AND position = $2',
-      [runId, position, status],
-    );
-  }
-
-  async appendAudit(
-    m: Manager,
-    a: {
-      runId: string;
-      stepPosition: number | null;
-      from: string | null;
-      to: string;
-      note: string | null;
-      actor: string | null;
-      version: number;
-    },
-  ): Promise<void> {
-    await m.query(
-      `INSERT INTO governance_run_audit (run_id, step_position, from_status, to_status, note, actor, version)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [a.runId, a.stepPosition, a.from, a.to, a.note, a.actor, a.version],
-    );
+    audit: RunAuditEntry,
+  ): Promise<boolean> {
+    const rows = (await m.query(
+      `WITH moved AS (
+         UPDATE governance_runs SET version = version + 1, updated_at = now()
+          WHERE id = $1 AND version = $2 RETURNING id, version
+       ), step AS (
+         UPDATE governance_run_steps SET status = $3, updated_at = now()
+          WHERE run_id = (SELECT id FROM moved) AND position = $9
+       ), audit AS (${AUDIT_FROM_MOVED})
+       SELECT id FROM moved`,
+      [id, version, status, ...auditParams(audit), position],
+    )) as unknown[];
+    return rows.length === 1;
   }
 }

@@ -75,11 +75,12 @@ function toAudit(a: RunAuditRow) {
 
 /**
  * Who follows a run inside the transaction that moves it: promotions apply their run's outcome there, so a promotion
- * never waits on the broker to become active. `lock` runs first, before the run row is written, so every writer takes
- * its locks in one order (the promotion's track, then the run).
+ * never waits on the broker to become active. `lock` runs first when the run itself moves, before the run row is read
+ * or written, so every writer takes its locks in one order (the promotion's track, then the run). A step's move is
+ * followed by no one, takes no follower lock and only the run's row.
  */
 export interface RunFollower {
-  lock(m: Manager, promotionId: string): Promise<void>;
+  lock(m: Manager, runId: string): Promise<void>;
   transitioned(m: Manager, p: EventPayload<'governance.run.transitioned'>): Promise<void>;
   completed(m: Manager, p: EventPayload<'governance.run.completed'>): Promise<void>;
 }
@@ -129,6 +130,7 @@ export class RunService {
     if (!workflow)
       throw new RunException(RunErrorCode.WORKFLOW_NOT_FOUND, `No workflow with id ${workflowId}.`);
     const id = randomUUID();
+    // The audit's first entry (pending, 'run started') is written by the same statement.
     const inserted = await this.repo.insert(m, {
       id,
       workflow_id: workflow.id,
@@ -139,15 +141,6 @@ export class RunService {
       policy_decision_id: o.policyDecisionId ?? null,
       context: o.context ?? {},
       started_by: o.actor,
-    });
-    await this.repo.appendAudit(m, {
-      runId: id,
-      stepPosition: null,
-      from: null,
-      to: 'pending',
-      note: 'run started',
-      actor: o.actor,
-      version: 1,
     });
     // The step rows were copied from these workflow steps in the same statement, all pending.
     const run = toRun({
@@ -184,10 +177,9 @@ export class RunService {
   }
 
   private async detailIn(m: Manager, id: string): Promise<RunDetail> {
-    const row = await this.repo.findById(m, id);
+    const row = await this.repo.findDetail(m, id);
     if (!row) throw new RunException(RunErrorCode.NOT_FOUND, `No governance run with id ${id}.`);
-    const audit = await this.repo.audit(m, id);
-    return { ...toRun(row), audit_log: audit.map(toAudit) };
+    return { ...toRun(row), audit_log: row.audit.map(toAudit) };
   }
 
   async list(q: GovernanceRunsQuery): Promise<RunPage> {
@@ -229,13 +221,10 @@ export class RunService {
    * holding the same version exactly one moves the run and the others get VERSION_CONFLICT.
    */
   async transitionIn(m: Manager, id: string, body: TransitionRunBody, actor: string | null): Promise<void> {
-    let run = await this.repo.findById(m, id);
+    // The run is read under its followers' locks, so the checks below see what the followers will see.
+    if (body.step_position === undefined) for (const f of this.followers) await f.lock(m, id);
+    const run = await this.repo.findById(m, id);
     if (!run) throw new RunException(RunErrorCode.NOT_FOUND, `No governance run with id ${id}.`);
-    if (run.promotion_id !== null && this.followers.length > 0) {
-      for (const f of this.followers) await f.lock(m, run.promotion_id);
-      // Read again under the lock, so the checks below see what the followers will see.
-      run = (await this.repo.findById(m, id))!;
-    }
     const version = body.version ?? run.version;
     if (version !== run.version) throw this.conflict(run);
     const note = body.note ?? null;
@@ -257,8 +246,10 @@ export class RunService {
             { steps: open.map((s) => ({ position: s.position, status: s.status })) },
           );
       }
-      if (!(await this.repo.setStatusIfVersion(m, id, version, to))) throw await this.staleOrMissing(m, id);
-      await this.recorded(m, run, null, run.status, to, null, note, actor);
+      const audit = { stepPosition: null, from: run.status, to, note, actor };
+      if (!(await this.repo.setStatusIfVersion(m, id, version, to, audit)))
+        throw await this.staleOrMissing(m, id);
+      await this.recorded(m, run, null, run.status, to, note, actor);
       return;
     }
 
@@ -280,18 +271,10 @@ export class RunService {
       );
     if (!stepMayMove(step.status, to))
       throw this.invalid(`step ${position}`, step.status, to, STEP_TRANSITIONS[step.status]);
-    if (!(await this.repo.bumpIfVersion(m, id, version))) throw await this.staleOrMissing(m, id);
-    await this.repo.setStepStatus(m, id, position, to);
-    await this.recorded(
-      m,
-      run,
-      { position, from: step.status, to },
-      run.status,
-      run.status,
-      position,
-      note,
-      actor,
-    );
+    const audit = { stepPosition: position, from: step.status, to, note, actor };
+    if (!(await this.repo.setStepStatusIfVersion(m, id, version, position, to, audit)))
+      throw await this.staleOrMissing(m, id);
+    await this.recorded(m, run, { position, from: step.status, to }, run.status, run.status, note, actor);
   }
 
   /** Cancels a run that is still pending or in progress, inside the caller's transaction. */
@@ -307,21 +290,12 @@ export class RunService {
     step: { position: number; from: GovernanceStepStatus; to: GovernanceStepStatus } | null,
     from: GovernanceRunStatus,
     to: GovernanceRunStatus,
-    stepPosition: number | null,
     note: string | null,
     actor: string | null,
   ): Promise<void> {
+    // The audit entry was written with the change itself.
     const version = before.version + 1;
     const at = new Date().toISOString();
-    await this.repo.appendAudit(m, {
-      runId: before.id,
-      stepPosition,
-      from: step ? step.from : from,
-      to: step ? step.to : to,
-      note,
-      actor,
-      version,
-    });
     const events: { type: 'governance.run.transitioned' | 'governance.run.completed'; payload: unknown }[] = [
       {
         type: 'governance.run.transitioned',
