@@ -62,8 +62,8 @@ export class LifecycleService implements OnModuleInit {
   }
 
   /**
-   * The page as JSON text: the stored list rows as they were written (see listRow), joined by Postgres, so no snapshot
-   * is parsed or serialized per request. The controller sends it as `application/json`.
+   * The page as JSON text: the stored list rows as they were written (see listRow), joined here, so no snapshot is
+   * parsed or serialized per request. The controller sends it as `application/json`.
    */
   async list(q: LifecycleQuery): Promise<string> {
     let after: { createdAt: string; id: string } | undefined;
@@ -76,7 +76,7 @@ export class LifecycleService implements OnModuleInit {
         );
       after = { createdAt: c.key, id: c.id };
     }
-    const page = await this.tx.read((m) =>
+    const rows = await this.tx.read((m) =>
       this.repo.list(m, {
         limit: q.limit,
         after,
@@ -85,11 +85,10 @@ export class LifecycleService implements OnModuleInit {
         promotionLane: q.promotion_lane,
       }),
     );
-    const next =
-      page.rows > q.limit && page.cursor_ts !== null && page.cursor_id !== null
-        ? encodeKeysetCursor(page.cursor_ts, page.cursor_id)
-        : null;
-    return `{"items":[${page.items ?? ''}],"next_cursor":${JSON.stringify(next)}}`;
+    const page = rows.slice(0, q.limit);
+    const last = page[page.length - 1];
+    const next = rows.length > q.limit && last ? encodeKeysetCursor(last.cursor_ts, last.cursor_id) : null;
+    return `{"items":[${page.map((r) => r.list_row).join(',')}],"next_cursor":${JSON.stringify(next)}}`;
   }
 
   /**
