@@ -1,11 +1,5 @@
 // The gateway's root module; standalone imports it next to the other services.
-import {
-  Module,
-  RequestMethod,
-  type DynamicModule,
-  type MiddlewareConsumer,
-  type NestModule,
-} from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { PlatformModule, type Env } from '@mcp-host/platform';
 import { ApiRouter } from './api/api-router';
 import { OidcVerifier } from './auth/oidc-verifier.service';
@@ -25,7 +19,7 @@ import { TokenRepository } from './tokens/token.repository';
 import { TokenService } from './tokens/token.service';
 import { TokenHandlers } from './tokens/token.handlers';
 import { McpEndpointReader } from './mcp/mcp-endpoint.reader';
-import { MetricsAccessMiddleware } from './ops/metrics-access.middleware';
+import { MetricsAccessHook } from './ops/metrics-access.hook';
 import { Authenticator } from './auth/authenticator.service';
 import { StatusHandlers } from './status/status.handlers';
 import { DeadLetterHandlers } from './dead-letters/dead-letter.handlers';
@@ -70,11 +64,7 @@ export const gatewayDefinition = {
 };
 
 @Module({})
-export class GatewayModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(MetricsAccessMiddleware).forRoutes({ path: 'metrics', method: RequestMethod.GET });
-  }
-
+export class GatewayModule {
   static forRoot(opts: { env?: Env } = {}): DynamicModule {
     return {
       module: GatewayModule,
@@ -120,6 +110,7 @@ export class GatewayModule implements NestModule {
         AuditHandlers,
         McpDriftRepository,
         McpDriftProjection,
+        MetricsAccessHook,
       ],
       exports: [TokenService, AdminTokenBootstrap],
     };

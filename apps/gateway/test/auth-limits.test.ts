@@ -344,6 +344,9 @@ describe('authentication, rate limits and docs', () => {
   describe('metrics access', () => {
     it('when /metrics is asked without a token, with a viewer token, or with an operator token, then 401, 403 and 200', async () => {
       expect((await fetch(`${memory}/metrics`)).status).toBe(401);
+      // The same refusal by another spelling of the request: a query string, HEAD.
+      expect((await fetch(`${memory}/metrics?name[]=mcp_host_http_requests_total`)).status).toBe(401);
+      expect((await fetch(`${memory}/metrics`, { method: 'HEAD' })).status).toBe(401);
       const key = await issuer.newKey('k-metrics');
       issuer.publish([key]);
       const viewer = await jwt(key, issuer.issuer, { sub: 'curious', mcp_host_role: 'viewer' });

@@ -35,6 +35,11 @@ function parse(text: string): unknown {
   }
 }
 
+/** The outcome of a whole JSON answer (at most MAX_JSON_BYTES) for request `id`. */
+export function jsonOutcome(body: Buffer, id: unknown): CallOutcome | undefined {
+  return body.length <= MAX_JSON_BYTES ? outcomeOf(parse(body.toString('utf8')), id) : undefined;
+}
+
 /** The outcome an SSE event block carries for `id`, if any. */
 function eventOutcome(block: string, id: unknown): CallOutcome | undefined {
   const data = block
@@ -86,9 +91,7 @@ export function outcomeTap(
     },
     flush(next) {
       if (kind === 'json') {
-        report(
-          size <= MAX_JSON_BYTES ? outcomeOf(parse(Buffer.concat(chunks).toString('utf8')), id) : undefined,
-        );
+        report(size <= MAX_JSON_BYTES ? jsonOutcome(Buffer.concat(chunks), id) : undefined);
       } else {
         report(pending ? eventOutcome(pending, id) : undefined);
       }

@@ -17,7 +17,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { Agent, type Dispatcher } from 'undici';
 import { AuditRecorder } from '../audit/audit-recorder.service';
-import { outcomeTap, type CallOutcome } from '../audit/call-outcome';
+import { MAX_JSON_BYTES, jsonOutcome, outcomeTap, type CallOutcome } from '../audit/call-outcome';
 import type { GatewayConfig } from '../gateway.config';
 import { RateLimiter } from '../limits/rate-limiter.service';
 import { clientHeaders, endToEndHeaders } from '../proxy/hop-headers';
@@ -302,6 +302,27 @@ export class McpDoorService implements BeforeApplicationShutdown, OnApplicationS
       reply.raw.off('close', onClose);
       reply.raw.writeHead(res.statusCode, { ...out, 'content-length': String(filtered.length) });
       reply.raw.end(filtered);
+      return;
+    }
+    const length = Number(res.headers['content-length'] ?? NaN);
+    if (!list && type.startsWith('application/json') && length <= MAX_JSON_BYTES) {
+      // One JSON answer of known, bounded length (a tools/call result, most answers): read it whole and send the
+      // headers and body in one write, with no stream machinery per call. Nothing streams, so there is nothing to
+      // cut on shutdown or revocation, and the client going away still aborts the read.
+      let answer: Buffer;
+      try {
+        answer = Buffer.from(await res.body.arrayBuffer());
+      } catch (err) {
+        recordCall?.(undefined);
+        this.logger.debug({ server_id: id, err: (err as Error).message }, 'MCP answer not read');
+        reply.raw.destroy();
+        return;
+      } finally {
+        reply.raw.off('close', onClose);
+      }
+      recordCall?.(call ? jsonOutcome(answer, call.id) : undefined);
+      reply.raw.writeHead(res.statusCode, out);
+      reply.raw.end(answer);
       return;
     }
     const filter =

@@ -1,43 +1,55 @@
 // Who may read the gateway's /metrics (GATEWAY_METRICS_ACCESS). The gateway's listener is public, and its metrics
 // name routes, upstreams and traffic levels: by default a scrape needs an operator's bearer token, as Prometheus can
 // send with `authorization.credentials_file`. The services' /metrics stay open: only the gateway reaches them.
-import { Injectable, type NestMiddleware } from '@nestjs/common';
+// A Fastify onRequest hook that returns at once for every other URL: a Nest middleware would put middie's path
+// matching and request decoration in front of every request the gateway serves.
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { InjectConfig, toApiException } from '@mcp-host/platform';
 import { roleSatisfies } from '@mcp-host/contracts';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyInstance } from 'fastify';
 import type { GatewayConfig } from '../gateway.config';
 import { Authenticator } from '../auth/authenticator.service';
 import { GatewayErrorCode, GatewayException } from '../gateway.exception';
 
 @Injectable()
-export class MetricsAccessMiddleware implements NestMiddleware {
+export class MetricsAccessHook implements OnModuleInit {
   constructor(
+    private readonly adapterHost: HttpAdapterHost,
     private readonly authenticator: Authenticator,
     @InjectConfig() private readonly config: GatewayConfig,
   ) {}
 
-  async use(req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void): Promise<void> {
-    try {
-      await this.check(req);
-      next();
-    } catch (err) {
-      const api = toApiException(err);
-      res.writeHead(api.status, { 'content-type': 'application/json', ...(api.headers ?? {}) });
-      res.end(JSON.stringify(api.toBody()));
-    }
+  onModuleInit(): void {
+    if (this.config.GATEWAY_METRICS_ACCESS === 'open') return;
+    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
+    fastify.addHook('onRequest', (req, reply, done) => {
+      // The route the router matched (GET or its HEAD twin), however the URL was spelt.
+      if (req.routeOptions.url !== '/metrics') {
+        done();
+        return;
+      }
+      this.check(req.headers.authorization, req.ip).then(
+        () => done(),
+        (err: unknown) => {
+          const api = toApiException(err);
+          void reply
+            .code(api.status)
+            .headers({ 'content-type': 'application/json', ...(api.headers ?? {}) })
+            .send(api.toBody());
+        },
+      );
+    });
   }
 
-  private async check(req: IncomingMessage): Promise<void> {
+  private async check(authorization: string | undefined, address: string): Promise<void> {
     switch (this.config.GATEWAY_METRICS_ACCESS) {
       case 'open':
         return;
       case 'off':
         throw new GatewayException(GatewayErrorCode.ROUTE_NOT_FOUND, 'No route GET /metrics.');
       case 'token': {
-        const caller = await this.authenticator.authenticate(
-          req.headers.authorization,
-          req.socket.remoteAddress ?? 'unknown',
-        );
+        const caller = await this.authenticator.authenticate(authorization, address);
         if (!roleSatisfies(caller.role, 'operator')) {
           throw new GatewayException(
             GatewayErrorCode.FORBIDDEN,
