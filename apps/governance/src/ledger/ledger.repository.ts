@@ -2,6 +2,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EventPayload } from '@mcp-host/contracts';
 import type { Manager } from '@mcp-host/platform';
+import { preparedQuery } from '../prepared-statements';
 
 export interface LedgerArtifactRow {
   artifact_run_id: string;
@@ -15,7 +16,8 @@ export class LedgerRepository {
   /** Idempotent: a redelivered or replayed run overwrites its own row with the same values. */
   async upsert(m: Manager, p: EventPayload<'artifact.recorded'>): Promise<void> {
     if (p.manifest_digest === null) return;
-    await m.query(
+    await preparedQuery(
+      m,
       `INSERT INTO ledger_artifacts (artifact_run_id, server_id, manifest_digest, status, completed_at)
        VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (artifact_run_id) DO UPDATE
@@ -32,12 +34,14 @@ export class LedgerRepository {
     artifactRunId?: string,
   ): Promise<LedgerArtifactRow | undefined> {
     const rows = (await (artifactRunId
-      ? m.query(
+      ? preparedQuery(
+          m,
           `SELECT artifact_run_id, server_id, manifest_digest, status FROM ledger_artifacts
             WHERE manifest_digest = $1 AND artifact_run_id = $2`,
           [digest, artifactRunId],
         )
-      : m.query(
+      : preparedQuery(
+          m,
           `SELECT artifact_run_id, server_id, manifest_digest, status FROM ledger_artifacts
             WHERE manifest_digest = $1 ORDER BY completed_at DESC LIMIT 1`,
           [digest],

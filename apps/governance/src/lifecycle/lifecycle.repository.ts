@@ -5,6 +5,7 @@ import { Injectable } from '@nestjs/common';
 import type { EventPayload } from '@mcp-host/contracts';
 import type { Manager } from '@mcp-host/platform';
 import { RECENT_PROMOTIONS, RECENT_RUNS } from './lifecycle-snapshot';
+import { preparedQuery } from '../prepared-statements';
 
 export interface ServerRow {
   id: string;
@@ -268,7 +269,7 @@ export class LifecycleRepository {
   /** The page and one more row, in keyset order (see lifecycleListQuery); list rows come as text, unparsed. */
   async list(m: Manager, f: LifecycleListFilter): Promise<ListRow[]> {
     const { sql, params } = lifecycleListQuery(f);
-    return (await m.query(sql, params)) as ListRow[];
+    return (await preparedQuery(m, sql, params)) as ListRow[];
   }
 
   /**
@@ -276,7 +277,8 @@ export class LifecycleRepository {
    * and returns those that exist. The lock comes before the reads a recomputation makes (see snapshotInputsQuery).
    */
   async lockSnapshots(m: Manager, serverIds: string[]): Promise<SnapshotRow[]> {
-    return (await m.query(
+    return (await preparedQuery(
+      m,
       `SELECT server_id::text AS server_id, body, content_hash, version FROM lifecycle_snapshots
        WHERE server_id = ANY($1::uuid[]) ORDER BY server_id FOR UPDATE`,
       [serverIds],
@@ -286,12 +288,13 @@ export class LifecycleRepository {
   /** Everything a snapshot is computed from, for each of the servers, in one statement (see snapshotInputsQuery). */
   async snapshotInputs(m: Manager, serverIds: string[]): Promise<SnapshotInputsRow[]> {
     const { sql, params } = snapshotInputsQuery(serverIds);
-    return (await m.query(sql, params)) as SnapshotInputsRow[];
+    return (await preparedQuery(m, sql, params)) as SnapshotInputsRow[];
   }
 
   /** Inserts first snapshots; returns the servers inserted (one another transaction created first is left out). */
   async insertSnapshots(m: Manager, rows: SnapshotWrite[]): Promise<Set<string>> {
-    const inserted = (await m.query(
+    const inserted = (await preparedQuery(
+      m,
       `INSERT INTO lifecycle_snapshots (server_id, lifecycle_state, owner_id, promotion_lane, promotion_track, body,
          list_row, content_hash, version)
        SELECT server_id, lifecycle_state, owner_id, promotion_lane, promotion_track, body, list_row, content_hash, 1
@@ -308,7 +311,8 @@ export class LifecycleRepository {
 
   /** Rewrites snapshots this transaction holds locked (lockSnapshots), in one statement. */
   async updateSnapshots(m: Manager, rows: SnapshotWrite[]): Promise<void> {
-    await m.query(
+    await preparedQuery(
+      m,
       `UPDATE lifecycle_snapshots s SET lifecycle_state = u.lifecycle_state, owner_id = u.owner_id,
          promotion_lane = u.promotion_lane, promotion_track = u.promotion_track, body = u.body, list_row = u.list_row,
          content_hash = u.content_hash, version = u.version, updated_at = u.updated_at
@@ -328,7 +332,8 @@ export class LifecycleRepository {
     payload: Record<string, unknown>,
   ): Promise<string | null> {
     const named = typeof payload.server_id === 'string' ? payload.server_id : null;
-    const rows = (await m.query(
+    const rows = (await preparedQuery(
+      m,
       `SELECT server_id FROM trust_registry WHERE vm_instance_id = $1
        UNION ALL SELECT id FROM servers WHERE id = $1
        UNION ALL SELECT id FROM server_tombstones WHERE id = $1
@@ -339,7 +344,9 @@ export class LifecycleRepository {
   }
 
   async runServer(m: Manager, runId: string): Promise<string | null> {
-    const rows = (await m.query(`SELECT server_id FROM lifecycle_run_ledger WHERE run_id = $1`, [runId])) as {
+    const rows = (await preparedQuery(m, `SELECT server_id FROM lifecycle_run_ledger WHERE run_id = $1`, [
+      runId,
+    ])) as {
       server_id: string;
     }[];
     return rows[0]?.server_id ?? null;
@@ -349,7 +356,7 @@ export class LifecycleRepository {
     m: Manager,
     runId: string,
   ): Promise<{ instance_id: string; payload: Record<string, unknown> } | undefined> {
-    const rows = (await m.query(`SELECT instance_id, payload FROM remediation_runs WHERE id = $1`, [
+    const rows = (await preparedQuery(m, `SELECT instance_id, payload FROM remediation_runs WHERE id = $1`, [
       runId,
     ])) as {
       instance_id: string;
@@ -360,7 +367,8 @@ export class LifecycleRepository {
 
   /** Attributes a run to a server (once) and appends one entry to its retry ledger. */
   async appendLedger(m: Manager, runId: string, serverId: string, entry: LedgerEntry): Promise<void> {
-    await m.query(
+    await preparedQuery(
+      m,
       `INSERT INTO lifecycle_run_ledger (run_id, server_id, entries) VALUES ($1, $2, jsonb_build_array($3::jsonb))
        ON CONFLICT (run_id) DO UPDATE SET entries = lifecycle_run_ledger.entries || $3::jsonb`,
       [runId, serverId, JSON.stringify(entry)],
@@ -368,7 +376,8 @@ export class LifecycleRepository {
   }
 
   async attributeRun(m: Manager, runId: string, serverId: string): Promise<void> {
-    await m.query(
+    await preparedQuery(
+      m,
       `INSERT INTO lifecycle_run_ledger (run_id, server_id) VALUES ($1, $2) ON CONFLICT (run_id) DO NOTHING`,
       [runId, serverId],
     );
@@ -376,7 +385,8 @@ export class LifecycleRepository {
 
   /** The servers whose ledger holds `digest` (a promotion or governance run is about a digest). */
   async serversOfDigest(m: Manager, digest: string): Promise<string[]> {
-    const rows = (await m.query(
+    const rows = (await preparedQuery(
+      m,
       `SELECT DISTINCT server_id FROM ledger_artifacts WHERE manifest_digest = $1`,
       [digest],
     )) as { server_id: string }[];
@@ -388,7 +398,8 @@ export class LifecycleRepository {
    * same digest for a promotion's run), in one statement.
    */
   async serversOfRun(m: Manager, promotionId: string | null, digest: string | null): Promise<string[]> {
-    const rows = (await m.query(
+    const rows = (await preparedQuery(
+      m,
       `SELECT DISTINCT server_id FROM ledger_artifacts
        WHERE manifest_digest = $2 OR manifest_digest = (SELECT manifest_digest FROM artifact_promotions WHERE id = $1)`,
       [promotionId, digest],
@@ -397,7 +408,8 @@ export class LifecycleRepository {
   }
 
   async upsertMarketplace(m: Manager, p: EventPayload<'marketplace.entry.upserted'>): Promise<boolean> {
-    const rows: unknown = await m.query(
+    const rows: unknown = await preparedQuery(
+      m,
       `INSERT INTO lifecycle_marketplace (server_id, server_name, tier, build_status, manifest_digest, issues, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)
        ON CONFLICT (server_id) DO UPDATE SET server_name = EXCLUDED.server_name, tier = EXCLUDED.tier,
@@ -419,7 +431,8 @@ export class LifecycleRepository {
   }
 
   async applyTierChange(m: Manager, p: EventPayload<'marketplace.tier.changed'>): Promise<boolean> {
-    const rows: unknown = await m.query(
+    const rows: unknown = await preparedQuery(
+      m,
       `INSERT INTO lifecycle_marketplace (server_id, tier, issues, updated_at) VALUES ($1, $2, $3::jsonb, $4)
        ON CONFLICT (server_id) DO UPDATE SET tier = EXCLUDED.tier, issues = EXCLUDED.issues, updated_at = EXCLUDED.updated_at
        WHERE lifecycle_marketplace.updated_at <= EXCLUDED.updated_at

@@ -2,6 +2,7 @@
 import { Injectable } from '@nestjs/common';
 import type { PromotionStatus } from '@mcp-host/contracts';
 import type { Manager } from '@mcp-host/platform';
+import { preparedQuery } from '../prepared-statements';
 
 export interface PromotionRow {
   id: string;
@@ -93,7 +94,7 @@ export const OPEN_STATUSES: readonly PromotionStatus[] = ['scheduled', 'in_progr
 @Injectable()
 export class PromotionRepository {
   async findById(m: Manager, id: string): Promise<PromotionRow | undefined> {
-    const rows = (await m.query(`SELECT ${COLUMNS} FROM artifact_promotions WHERE id = $1`, [
+    const rows = (await preparedQuery(m, `SELECT ${COLUMNS} FROM artifact_promotions WHERE id = $1`, [
       id,
     ])) as PromotionRow[];
     return rows[0];
@@ -101,7 +102,8 @@ export class PromotionRepository {
 
   /** The promotion with its approvals and audit log, in one statement. */
   async findDetail(m: Manager, id: string): Promise<PromotionDetailRow | undefined> {
-    const rows = (await m.query(
+    const rows = (await preparedQuery(
+      m,
       `SELECT ${COLUMNS},
               COALESCE((SELECT json_agg(json_build_object('approver', a.approver, 'role', a.role,
                                           'decision', a.decision, 'note', a.note, 'created_at', a.created_at)
@@ -118,7 +120,8 @@ export class PromotionRepository {
   }
 
   async findActive(m: Manager, trackId: string, stage: string): Promise<PromotionRow | undefined> {
-    const rows = (await m.query(
+    const rows = (await preparedQuery(
+      m,
       `SELECT ${COLUMNS} FROM artifact_promotions WHERE track_id = $1 AND stage = $2 AND status = 'active'`,
       [trackId, stage],
     )) as PromotionRow[];
@@ -127,7 +130,8 @@ export class PromotionRepository {
 
   /** Open promotions of a digest on a track, optionally at one stage. */
   async findOpen(m: Manager, trackId: string, digest: string, stage?: string): Promise<PromotionRow[]> {
-    return (await m.query(
+    return (await preparedQuery(
+      m,
       `SELECT ${COLUMNS} FROM artifact_promotions
         WHERE track_id = $1 AND manifest_digest = $2 AND status IN ('scheduled', 'in_progress', 'approved')
           ${stage === undefined ? '' : 'AND stage = $3'}
@@ -147,7 +151,8 @@ export class PromotionRepository {
     stage: string,
     currentDigest: string,
   ): Promise<PromotionRow | undefined> {
-    const rows = (await m.query(
+    const rows = (await preparedQuery(
+      m,
       `SELECT ${COLUMNS} FROM artifact_promotions p
         WHERE p.track_id = $1 AND p.stage = $2 AND p.status = 'superseded' AND p.manifest_digest <> $3
           AND NOT EXISTS (SELECT 1 FROM artifact_promotions bad
@@ -163,9 +168,11 @@ export class PromotionRepository {
   }
 
   async findByRun(m: Manager, runId: string): Promise<PromotionRow | undefined> {
-    const rows = (await m.query(`SELECT ${COLUMNS} FROM artifact_promotions WHERE governance_run_id = $1`, [
-      runId,
-    ])) as PromotionRow[];
+    const rows = (await preparedQuery(
+      m,
+      `SELECT ${COLUMNS} FROM artifact_promotions WHERE governance_run_id = $1`,
+      [runId],
+    )) as PromotionRow[];
     return rows[0];
   }
 
@@ -195,7 +202,8 @@ export class PromotionRepository {
     if (f.stage) add((n) => `stage = $${n}`, f.stage);
     if (f.status) add((n) => `status = $${n}`, f.status);
     params.push(f.limit);
-    return (await m.query(
+    return (await preparedQuery(
+      m,
       `SELECT ${COLUMNS} FROM artifact_promotions ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY created_at, id LIMIT $${params.length}`,
       params,
@@ -208,7 +216,8 @@ export class PromotionRepository {
     p: NewPromotion & { status: PromotionStatus },
     audit: Omit<AuditEntry, 'from'>,
   ): Promise<PromotionRow> {
-    const rows = (await m.query(
+    const rows = (await preparedQuery(
+      m,
       `WITH inserted AS (
          INSERT INTO artifact_promotions (id, track_id, manifest_digest, stage, stage_index, tier, artifact_run_id,
            status, governance_run_id, approvals_required, approval_role, approvals_with_role, note, scheduled_by,
@@ -275,12 +284,13 @@ export class PromotionRepository {
     const update = `UPDATE artifact_promotions SET ${sets.join(', ')} WHERE id = $1 AND version = $2
       RETURNING ${COLUMNS}`;
     if (!audit) {
-      const [rows] = (await m.query(update, params)) as [PromotionRow[], number];
+      const [rows] = (await preparedQuery(m, update, params)) as [PromotionRow[], number];
       return rows[0];
     }
     const n = params.length;
     params.push(audit.action, audit.from, audit.actor, audit.note);
-    const rows = (await m.query(
+    const rows = (await preparedQuery(
+      m,
       `WITH moved AS (${update}), audit AS (
          INSERT INTO promotion_audit (promotion_id, action, from_status, to_status, actor, note, version)
          SELECT id, $${n + 1}, $${n + 2}, status, $${n + 3}, $${n + 4}, version FROM moved
@@ -292,7 +302,8 @@ export class PromotionRepository {
   }
 
   async approvals(m: Manager, promotionId: string): Promise<ApprovalRow[]> {
-    return (await m.query(
+    return (await preparedQuery(
+      m,
       `SELECT approver, role, decision, note, created_at FROM promotion_approvals
         WHERE promotion_id = $1 ORDER BY created_at, approver`,
       [promotionId],
@@ -304,7 +315,8 @@ export class PromotionRepository {
     m: Manager,
     a: { promotionId: string; approver: string; role: string | null; decision: string; note: string | null },
   ): Promise<boolean> {
-    const rows = (await m.query(
+    const rows = (await preparedQuery(
+      m,
       `INSERT INTO promotion_approvals (promotion_id, approver, role, decision, note) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (promotion_id, approver) DO NOTHING RETURNING approver`,
       [a.promotionId, a.approver, a.role, a.decision, a.note],
@@ -313,7 +325,8 @@ export class PromotionRepository {
   }
 
   async findActiveBlock(m: Manager, trackId: string, digest: string): Promise<BlockRow | undefined> {
-    const rows = (await m.query(
+    const rows = (await preparedQuery(
+      m,
       `SELECT ${BLOCK_COLUMNS} FROM promotion_blocks
         WHERE track_id = $1 AND manifest_digest = $2 AND lifted_at IS NULL ORDER BY created_at LIMIT 1`,
       [trackId, digest],
@@ -322,7 +335,7 @@ export class PromotionRepository {
   }
 
   async findBlock(m: Manager, id: string): Promise<BlockRow | undefined> {
-    const rows = (await m.query(`SELECT ${BLOCK_COLUMNS} FROM promotion_blocks WHERE id = $1`, [
+    const rows = (await preparedQuery(m, `SELECT ${BLOCK_COLUMNS} FROM promotion_blocks WHERE id = $1`, [
       id,
     ])) as BlockRow[];
     return rows[0];
@@ -335,7 +348,8 @@ export class PromotionRepository {
       'id' | 'track_id' | 'manifest_digest' | 'kind' | 'promotion_id' | 'reason' | 'placed_by'
     >,
   ): Promise<BlockRow> {
-    const rows = (await m.query(
+    const rows = (await preparedQuery(
+      m,
       `INSERT INTO promotion_blocks (id, track_id, manifest_digest, kind, promotion_id, reason, placed_by)
        VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${BLOCK_COLUMNS}`,
       [b.id, b.track_id, b.manifest_digest, b.kind, b.promotion_id, b.reason, b.placed_by],
@@ -350,7 +364,8 @@ export class PromotionRepository {
     by: string | null,
     note: string | null,
   ): Promise<BlockRow | undefined> {
-    const [rows] = (await m.query(
+    const [rows] = (await preparedQuery(
+      m,
       `UPDATE promotion_blocks SET lifted_by = $2, lifted_at = now(), lift_note = $3
         WHERE id = $1 AND lifted_at IS NULL RETURNING ${BLOCK_COLUMNS}`,
       [id, by, note],
@@ -384,7 +399,8 @@ export class PromotionRepository {
     }
     if (f.activeOnly) where.push('lifted_at IS NULL');
     params.push(f.limit);
-    return (await m.query(
+    return (await preparedQuery(
+      m,
       `SELECT ${BLOCK_COLUMNS} FROM promotion_blocks ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY created_at, id LIMIT $${params.length}`,
       params,

@@ -2,6 +2,7 @@
 import { Injectable } from '@nestjs/common';
 import type { StageApproval } from '@mcp-host/contracts';
 import type { Manager } from '@mcp-host/platform';
+import { preparedQuery } from '../prepared-statements';
 
 export interface TrackRow {
   id: string;
@@ -27,7 +28,9 @@ const COLUMNS = `id, name, stages, workflow_id, stage_workflows, stage_tiers, st
 @Injectable()
 export class TrackRepository {
   async findById(m: Manager, id: string): Promise<TrackRow | undefined> {
-    const rows = (await m.query(`SELECT ${COLUMNS} FROM promotion_tracks WHERE id = $1`, [id])) as TrackRow[];
+    const rows = (await preparedQuery(m, `SELECT ${COLUMNS} FROM promotion_tracks WHERE id = $1`, [
+      id,
+    ])) as TrackRow[];
     return rows[0];
   }
 
@@ -36,7 +39,7 @@ export class TrackRepository {
    * so activations, supersessions, blocks and rollbacks of one track never interleave.
    */
   async lock(m: Manager, id: string): Promise<TrackRow | undefined> {
-    const rows = (await m.query(`SELECT ${COLUMNS} FROM promotion_tracks WHERE id = $1 FOR UPDATE`, [
+    const rows = (await preparedQuery(m, `SELECT ${COLUMNS} FROM promotion_tracks WHERE id = $1 FOR UPDATE`, [
       id,
     ])) as TrackRow[];
     return rows[0];
@@ -44,7 +47,8 @@ export class TrackRepository {
 
   /** Locks the track of a promotion, found through the promotion in the same statement; false when it is unknown. */
   async lockOfPromotion(m: Manager, promotionId: string): Promise<boolean> {
-    const rows = (await m.query(
+    const rows = (await preparedQuery(
+      m,
       `SELECT t.id FROM promotion_tracks t JOIN artifact_promotions p ON p.track_id = t.id
         WHERE p.id = $1 FOR UPDATE OF t`,
       [promotionId],
@@ -57,7 +61,8 @@ export class TrackRepository {
    * its promotion's track before it reads itself); false when the run has no promotion.
    */
   async lockOfRun(m: Manager, runId: string): Promise<boolean> {
-    const rows = (await m.query(
+    const rows = (await preparedQuery(
+      m,
       `SELECT t.id FROM governance_runs r JOIN artifact_promotions p ON p.id = r.promotion_id
          JOIN promotion_tracks t ON t.id = p.track_id
         WHERE r.id = $1 FOR UPDATE OF t`,
@@ -81,7 +86,8 @@ export class TrackRepository {
       where.push(`owner = $${params.length}`);
     }
     params.push(f.limit);
-    return (await m.query(
+    return (await preparedQuery(
+      m,
       `SELECT ${COLUMNS} FROM promotion_tracks ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY created_at, id LIMIT $${params.length}`,
       params,
@@ -90,7 +96,8 @@ export class TrackRepository {
 
   /** A taken name (any case) raises 23505. */
   async insert(m: Manager, t: NewTrack): Promise<TrackRow> {
-    const rows = (await m.query(
+    const rows = (await preparedQuery(
+      m,
       `INSERT INTO promotion_tracks (id, name, stages, workflow_id, stage_workflows, stage_tiers, stage_approvals,
                                      description, owner)
        VALUES ($1, $2, $3::jsonb, $4, $5::jsonb, $6::jsonb, $7::jsonb, $8, $9) RETURNING ${COLUMNS}`,

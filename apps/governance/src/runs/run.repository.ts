@@ -2,6 +2,7 @@
 import { Injectable } from '@nestjs/common';
 import type { GovernanceRunStatus, GovernanceStepStatus } from '@mcp-host/contracts';
 import type { Manager } from '@mcp-host/platform';
+import { preparedQuery } from '../prepared-statements';
 
 export interface RunStepRow {
   position: number;
@@ -101,13 +102,14 @@ function auditParams(a: RunAuditEntry): unknown[] {
 @Injectable()
 export class RunRepository {
   async findById(m: Manager, id: string): Promise<RunRow | undefined> {
-    const rows = (await m.query(`${SELECT} WHERE r.id = $1`, [id])) as RunRow[];
+    const rows = (await preparedQuery(m, `${SELECT} WHERE r.id = $1`, [id])) as RunRow[];
     return rows[0];
   }
 
   /** The run with its audit log, in one statement. */
   async findDetail(m: Manager, id: string): Promise<(RunRow & { audit: RunAuditRow[] }) | undefined> {
-    const rows = (await m.query(
+    const rows = (await preparedQuery(
+      m,
       `${COLUMNS},
        COALESCE((SELECT json_agg(json_build_object('id', a.id, 'step_position', a.step_position,
                                    'from_status', a.from_status, 'to_status', a.to_status, 'note', a.note,
@@ -137,7 +139,8 @@ export class RunRepository {
     if (f.promotionId) add((n) => `r.promotion_id = $${n}`, f.promotionId);
     if (f.since) add((n) => `r.created_at >= $${n}::timestamptz`, f.since);
     params.push(f.limit);
-    return (await m.query(
+    return (await preparedQuery(
+      m,
       `${SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY r.created_at, r.id LIMIT $${params.length}`,
       params,
@@ -150,7 +153,8 @@ export class RunRepository {
    * pending).
    */
   async insert(m: Manager, r: NewRun): Promise<Omit<RunRow, 'steps' | 'cursor_ts'>> {
-    const rows = (await m.query(
+    const rows = (await preparedQuery(
+      m,
       `WITH run AS (
          INSERT INTO governance_runs (id, workflow_id, tier, artifact_run_id, manifest_digest, promotion_id,
                                       policy_decision_id, status, context, started_by)
@@ -191,7 +195,8 @@ export class RunRepository {
     status: GovernanceRunStatus,
     audit: RunAuditEntry,
   ): Promise<boolean> {
-    const rows = (await m.query(
+    const rows = (await preparedQuery(
+      m,
       `WITH moved AS (
          UPDATE governance_runs
             SET status = $3, version = version + 1, updated_at = now(),
@@ -216,7 +221,8 @@ export class RunRepository {
     status: GovernanceStepStatus,
     audit: RunAuditEntry,
   ): Promise<boolean> {
-    const rows = (await m.query(
+    const rows = (await preparedQuery(
+      m,
       `WITH moved AS (
          UPDATE governance_runs SET version = version + 1, updated_at = now()
           WHERE id = $1 AND version = $2 RETURNING id, version

@@ -2,6 +2,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Manager } from '@mcp-host/platform';
 import type { GovernanceWorkflowEntity, GovernanceWorkflowStepEntity } from './workflow.entity';
+import { preparedQuery } from '../prepared-statements';
 
 export type WorkflowStepRow = Omit<GovernanceWorkflowStepEntity, 'workflow_id'>;
 
@@ -29,7 +30,7 @@ const SELECT = `
 @Injectable()
 export class WorkflowRepository {
   async findById(m: Manager, id: string): Promise<WorkflowRow | undefined> {
-    const rows = (await m.query(`${SELECT} WHERE w.id = $1`, [id])) as WorkflowRow[];
+    const rows = (await preparedQuery(m, `${SELECT} WHERE w.id = $1`, [id])) as WorkflowRow[];
     return rows[0];
   }
 
@@ -49,7 +50,8 @@ export class WorkflowRepository {
       where.push(`w.kind = $${params.length}`);
     }
     params.push(f.limit);
-    return (await m.query(
+    return (await preparedQuery(
+      m,
       `${SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY w.created_at, w.id LIMIT $${params.length}`,
       params,
@@ -62,7 +64,8 @@ export class WorkflowRepository {
     w: Pick<GovernanceWorkflowEntity, 'id' | 'name' | 'kind' | 'tier' | 'description' | 'created_by'>,
     steps: Omit<WorkflowStepRow, 'position'>[],
   ): Promise<WorkflowRow> {
-    await m.query(
+    await preparedQuery(
+      m,
       `INSERT INTO governance_workflows (id, name, kind, tier, description, created_by)
        VALUES ($1, $2, $3, $4, $5, $6)`,
       [w.id, w.name, w.kind, w.tier, w.description, w.created_by],
@@ -73,7 +76,8 @@ export class WorkflowRepository {
       const n = params.length;
       return `($1, $${n - 3}, $${n - 2}, $${n - 1}, $${n})`;
     });
-    await m.query(
+    await preparedQuery(
+      m,
       `INSERT INTO governance_workflow_steps (workflow_id, position, name, action, description)
        VALUES ${values.join(', ')}`,
       params,
