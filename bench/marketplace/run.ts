@@ -127,8 +127,10 @@ function httpGet(agent: http.Agent, url: URL): Promise<boolean> {
 }
 
 async function startService(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
+  // SERVICE_PROF=DIR writes a V8 CPU profile of the service process into DIR.
+  const prof = process.env.SERVICE_PROF;
   const child = fork(join(HERE, 'service-process.ts'), [], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', 'tsx', ...(prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : [])],
     cwd: resolve(HERE, '..'),
     env: { ...process.env, ...env },
   });
