@@ -140,8 +140,7 @@ function columnsOfWrites(rows: SnapshotWrite[]): unknown[] {
  * the digests its ledger holds with their approvers and block, its trust registry instances, the newest remediation
  * runs attributed to it with their retry ledger and artifact digests, how many of its runs are open, and its catalog
  * entry), for every server in `serverIds`, as one statement with a row per server. Each part uses the index on its
- * server or digest, so its cost follows that server's rows, not the tables' size. Shared with the lifecycle
- * benchmark's seed, which computes its snapshots through it.
+ * server or digest, so its cost follows that server's rows, not the tables' size.
  */
 export function snapshotInputsQuery(serverIds: string[]): { sql: string; params: unknown[] } {
   return {
