@@ -127,6 +127,18 @@ async function main(): Promise<void> {
     const drainDeadline = Date.now() + 120_000;
     while (Date.now() < drainDeadline && (await ask<number>(service, { ask: 'outbox' }, 'outbox')) > 0)
       await sleep(200);
+    // Relayed is not consumed: the service's own consumer then works through those events (run completions,
+    // lifecycle updates). Wait until its inbox has stopped growing for 2 s.
+    let consumed = -1;
+    let stableSince = Date.now();
+    while (Date.now() < drainDeadline) {
+      const n = await ask<number>(service, { ask: 'inbox' }, 'inbox');
+      if (n !== consumed) {
+        consumed = n;
+        stableSince = Date.now();
+      } else if (Date.now() - stableSince >= 2_000) break;
+      await sleep(250);
+    }
 
     const full: Result = { latencies: [], errors: 0, missing: 0 };
     const startedAt = new Map<string, number>();

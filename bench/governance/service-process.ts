@@ -186,6 +186,10 @@ async function main() {
       void tx
         .run((m) => m.query('SELECT count(*)::int AS n FROM outbox') as Promise<{ n: number }[]>)
         .then(([row]) => process.send?.({ outbox: row.n }));
+    if (msg.ask === 'inbox')
+      void tx
+        .run((m) => m.query('SELECT count(*)::int AS n FROM inbox') as Promise<{ n: number }[]>)
+        .then(([row]) => process.send?.({ inbox: row.n }));
     if (msg.ask === 'baseline')
       void baseline(service, msg as unknown as BaselineAsk).then((result) =>
         process.send?.({ baseline: result }),
