@@ -10,6 +10,17 @@ import type { Pool } from 'pg';
 const DIST = resolve(__dirname, '..', '..', 'apps', 'governance', 'dist', 'lifecycle');
 
 type Row = Record<string, unknown>;
+/** A row of snapshotInputsQuery: one server's inputs, each part JSON built by Postgres. */
+interface SnapshotInputsRowLike {
+  server_id: string;
+  server: Row | null;
+  ledger: Row;
+  promotions: Row[];
+  trust: Row[];
+  runs: Row[];
+  open_runs: number;
+  marketplace: Row | null;
+}
 interface SnapshotContentLike {
   lifecycle_state: string;
   owner_id: string | null;
@@ -23,9 +34,8 @@ const { computeSnapshot, contentHash, listRow } = require(`${DIST}/lifecycle-sna
   contentHash(content: SnapshotContentLike): string;
   listRow(body: SnapshotContentLike & { version: number; updated_at: string }): string;
 };
-const { RECENT_RUNS, RECENT_PROMOTIONS } = require(`${DIST}/lifecycle.service.js`) as {
-  RECENT_RUNS: number;
-  RECENT_PROMOTIONS: number;
+const { snapshotInputsQuery } = require(`${DIST}/lifecycle.repository.js`) as {
+  snapshotInputsQuery(serverIds: string[]): { sql: string; params: unknown[] };
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -123,81 +133,28 @@ const SOURCE_SQL: string[] = [
    FROM remediation_runs r`,
 ];
 
-/** Per server, the inputs LifecycleService.refresh reads, for a batch of servers in seven statements. */
+/**
+ * Per server, the inputs LifecycleService.refresh reads, for a batch of servers: the repository's own statement
+ * (snapshotInputsQuery), so the seeded snapshots are computed from exactly what the service would read.
+ */
 async function readInputs(pool: Pool, ids: string[]): Promise<(id: string) => Record<string, unknown>> {
-  const q = async (sql: string, extra: unknown[] = []) => (await pool.query<Row>(sql, [ids, ...extra])).rows;
-  const [servers, ledgers, promotions, trust, runs, open, marketplace] = await Promise.all([
-    q(`SELECT s.id::text AS key, s.id, s.name, s.owner, s.status, false AS deleted FROM servers s
-       WHERE s.id = ANY($1::uuid[])`),
-    q(`SELECT server_id::text AS key, count(*)::int AS artifacts,
-              (count(*) FILTER (WHERE status = 'succeeded'))::int AS succeeded,
-              (array_agg(manifest_digest ORDER BY completed_at DESC, artifact_run_id DESC))[1] AS latest_digest,
-              (array_agg(status ORDER BY completed_at DESC, artifact_run_id DESC))[1] AS latest_status,
-              (array_agg(artifact_run_id ORDER BY completed_at DESC, artifact_run_id DESC))[1] AS latest_run_id,
-              max(completed_at) AS latest_completed_at
-       FROM ledger_artifacts WHERE server_id = ANY($1::uuid[]) GROUP BY server_id`),
-    q(
-      `SELECT x.sid::text AS key, p.* FROM unnest($1::uuid[]) AS x(sid) CROSS JOIN LATERAL (
-         SELECT p.id, p.track_id, t.name AS track, t.owner AS track_owner, p.stage, p.tier, p.status, p.manifest_digest,
-                p.artifact_run_id, p.governance_run_id, p.run_status, p.approvals_required, p.rollback, p.updated_at,
-                COALESCE((SELECT array_agg(a.approver ORDER BY a.created_at, a.approver) FROM promotion_approvals a
-                          WHERE a.promotion_id = p.id), '{}') AS approvers,
-                EXISTS (SELECT 1 FROM promotion_blocks b WHERE b.track_id = p.track_id
-                          AND b.manifest_digest = p.manifest_digest AND b.lifted_at IS NULL) AS blocked
-         FROM artifact_promotions p JOIN promotion_tracks t ON t.id = p.track_id
-         WHERE p.manifest_digest IN (SELECT manifest_digest FROM ledger_artifacts WHERE server_id = x.sid)
-         ORDER BY p.updated_at DESC, p.created_at DESC, p.id DESC
-         LIMIT $2) AS p`,
-      [RECENT_PROMOTIONS],
-    ),
-    q(`SELECT server_id::text AS key, vm_instance_id, status, lifecycle_state, remediation_state, provenance
-       FROM trust_registry WHERE server_id = ANY($1::uuid[]) ORDER BY updated_at DESC, vm_instance_id`),
-    q(
-      `SELECT x.sid::text AS key, r.* FROM unnest($1::uuid[]) AS x(sid) CROSS JOIN LATERAL (
-         SELECT r.id, r.instance_id, r.playbook, r.executor_type, r.owner, r.status, r.approval_state, r.approver,
-                r.attempt, r.payload, r.failure_reason, r.created_at, r.started_at, r.finished_at, l.entries,
-                COALESCE((SELECT array_agg(a.digest ORDER BY a.recorded_at, a.id) FROM remediation_artifacts a
-                          WHERE a.run_id = r.id), '{}') AS digests
-         FROM lifecycle_run_ledger l JOIN remediation_runs r ON r.id = l.run_id
-         WHERE l.server_id = x.sid
-         ORDER BY l.created_at DESC, l.run_id DESC
-         LIMIT $2) AS r`,
-      [RECENT_RUNS],
-    ),
-    q(`SELECT l.server_id::text AS key, count(*)::int AS n
-       FROM lifecycle_run_ledger l JOIN remediation_runs r ON r.id = l.run_id
-       WHERE l.server_id = ANY($1::uuid[]) AND r.status IN ('pending', 'awaiting_approval', 'running')
-       GROUP BY l.server_id`),
-    q(`SELECT server_id::text AS key, server_name, tier, build_status, manifest_digest, issues FROM lifecycle_marketplace
-       WHERE server_id = ANY($1::uuid[])`),
-  ]);
-  const byKey = (rows: Row[]) => {
-    const out = new Map<string, Row[]>();
-    for (const { key, ...rest } of rows) {
-      const list = out.get(key as string) ?? [];
-      list.push(rest);
-      out.set(key as string, list);
-    }
-    return out;
+  const { sql, params } = snapshotInputsQuery(ids);
+  const rows = new Map(
+    (await pool.query<SnapshotInputsRowLike>(sql, params)).rows.map((r) => [r.server_id, r]),
+  );
+  return (id) => {
+    const i = rows.get(id);
+    if (!i) throw new Error(`no snapshot inputs for server ${id}`);
+    return {
+      server: i.server ?? undefined,
+      ledger: i.ledger,
+      promotions: i.promotions,
+      trust: i.trust,
+      runs: i.runs,
+      openRuns: i.open_runs,
+      marketplace: i.marketplace ?? undefined,
+    };
   };
-  const [s, l, p, t, r, o, mk] = [servers, ledgers, promotions, trust, runs, open, marketplace].map(byKey);
-  const emptyLedger = {
-    artifacts: 0,
-    succeeded: 0,
-    latest_digest: null,
-    latest_status: null,
-    latest_run_id: null,
-    latest_completed_at: null,
-  };
-  return (id) => ({
-    server: s.get(id)?.[0],
-    ledger: l.get(id)?.[0] ?? emptyLedger,
-    promotions: p.get(id) ?? [],
-    trust: t.get(id) ?? [],
-    runs: r.get(id) ?? [],
-    openRuns: (o.get(id)?.[0]?.n as number | undefined) ?? 0,
-    marketplace: mk.get(id)?.[0],
-  });
 }
 
 export async function seed(pool: Pool, servers: number): Promise<SeedResult> {
@@ -208,7 +165,7 @@ export async function seed(pool: Pool, servers: number): Promise<SeedResult> {
 
   // The snapshot rows, computed by the service's own pure function from the seeded rows, then stored in batches in
   // server order, so created_at (the keyset) follows the order servers were registered. The inputs are read per
-  // batch with set-based forms of the repository's per-server reads (same columns, same per-server order and limit).
+  // batch with the repository's own statement.
   const ids = (
     await pool.query<{ id: string }>('SELECT id::text FROM servers ORDER BY created_at, id')
   ).rows.map((r) => r.id);
