@@ -3,26 +3,14 @@
 // list page equals the entry built live, a window that ends makes the row stale and the list builds it live until the
 // sweep re-renders it, and a row never rendered (from before list rows) is built live, then rendered by the sweep.
 import { randomUUID } from 'node:crypto';
-import type { ArtifactRun, MarketplaceCatalogEntry, Server } from '@mcp-host/contracts';
+import type { MarketplaceCatalogEntry, Server } from '@mcp-host/contracts';
 import { publishTestEvent, waitFor } from '@mcp-host/platform/testing';
 import { startHarness, type Harness } from '@mcp-host/policy-engine/testing';
 import { MarketplaceModule } from '../src';
-import { Clock } from '../src/common/clock';
 import { EvaluationExpirySweeper } from '../src/evaluations/evaluation-expiry.sweeper';
+import { FakeClock, apiCall, artifactRun, projectedServer } from './support/catalog-fixtures';
 
 jest.setTimeout(60_000);
-
-class FakeClock extends Clock {
-  private at = Date.parse('2026-06-01T00:00:00.000Z');
-
-  override now(): Date {
-    return new Date(this.at);
-  }
-
-  advance(ms: number): void {
-    this.at += ms;
-  }
-}
 
 const clock = new FakeClock();
 let h: Harness;
@@ -37,65 +25,12 @@ afterAll(async () => {
   await h?.close();
 });
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${h.url}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as T };
-}
+const call = apiCall(() => h);
 
 let seq = 0;
-async function server(tier: string | null = null): Promise<Server> {
+async function server(): Promise<Server> {
   seq += 1;
-  const s = await h.registerServer({
-    name: `rows-${Date.now().toString(36)}${seq}`,
-    server_type: `RowType${seq}`,
-    tier,
-  });
-  await waitFor(
-    async () =>
-      (await h.serviceDb.query<unknown[]>('SELECT 1 FROM servers WHERE id = $1', [s.id])).length > 0,
-    { timeoutMs: 15_000, what: 'the server in the marketplace projection' },
-  );
-  return s;
-}
-
-function artifact(s: Server): ArtifactRun {
-  const digest = `sha256:${randomUUID().replace(/-/g, '')}`;
-  const platform = {
-    platform: 'linux/amd64',
-    remote_image: `registry.example:5000/mcp/${s.name}@${digest}`,
-    digest,
-    auth_refresh_attempted: false,
-    auth_refresh_succeeded: false,
-    auth_rotation_attempted: false,
-    auth_rotation_succeeded: false,
-    credential_health_status: 'unconfigured',
-  };
-  return {
-    id: randomUUID(),
-    server_id: s.id,
-    build_id: randomUUID(),
-    source_repo: 'https://git.example/acme/rows.git',
-    source_branch: 'main',
-    source_revision: 'abc123',
-    local_image: `mcp-host/${s.name}:local`,
-    registry_image: `registry.example:5000/mcp/${s.name}:v1`,
-    manifest_tag: 'v1',
-    manifest_digest: digest,
-    started_at: '2026-01-01T00:00:00.000Z',
-    completed_at: '2026-01-01T00:01:00.000Z',
-    multi_arch: false,
-    auth_refresh_attempted: false,
-    auth_refresh_succeeded: false,
-    auth_rotation_attempted: false,
-    auth_rotation_succeeded: false,
-    credential_health_status: 'unconfigured',
-    status: 'succeeded',
-    platforms: [platform],
-  } as ArtifactRun;
+  return projectedServer(h, { name: `rows-${Date.now().toString(36)}${seq}`, server_type: `RowType${seq}` });
 }
 
 /** The run's entry as the list shows it (stored rendering or live) and as GET /:id builds it live. */
@@ -127,7 +62,7 @@ describe('stored list rows', () => {
   it('when each kind of write changes an entry, then the list shows exactly the entry built live', async () => {
     const tier = `rows${Date.now().toString(36)}`;
     const s = await server();
-    const run = artifact(s);
+    const run = artifactRun(s);
     await h.waitForInbox(
       await publishTestEvent(h.kafka.brokers, 'artifact.recorded', run, { source: 'build-service' }),
     );
@@ -136,9 +71,9 @@ describe('stored list rows', () => {
     expect((await stored(run.id)).list_row).not.toBeNull();
 
     // A server edit: the target tier arrives, and with it the tier's (empty) requirements.
-    expect((await call('PUT', `/api/evaluations/requirements/${tier}`, { requirements: ['scan'] })).status).toBe(
-      200,
-    );
+    expect(
+      (await call('PUT', `/api/evaluations/requirements/${tier}`, { requirements: ['scan'] })).status,
+    ).toBe(200);
     const updated = await h.updateServer(s.id, { tier, version: s.version });
     await waitFor(async () => (await listedAndLive(s, run.id)).listed.certifications.target_tier === tier, {
       timeoutMs: 15_000,
@@ -201,7 +136,7 @@ describe('stored list rows', () => {
 
   it('when a certification window ends, then the list reads it expired at once and the sweep re-renders the row', async () => {
     const s = await server();
-    const run = artifact(s);
+    const run = artifactRun(s);
     await h.waitForInbox(
       await publishTestEvent(h.kafka.brokers, 'artifact.recorded', run, { source: 'build-service' }),
     );
@@ -235,7 +170,7 @@ describe('stored list rows', () => {
 
   it('when a row was never rendered, then the list builds it live and the sweep renders it', async () => {
     const s = await server();
-    const run = artifact(s);
+    const run = artifactRun(s);
     await h.waitForInbox(
       await publishTestEvent(h.kafka.brokers, 'artifact.recorded', run, { source: 'build-service' }),
     );

@@ -4,9 +4,8 @@ import { marketplaceCatalogEntrySchema, type ArtifactRun, type Server } from '@m
 import { publishTestEvent, waitFor } from '@mcp-host/platform/testing';
 import { MarketplaceModule } from '../src';
 import type { CatalogEntry } from '../src/catalog/catalog.dto';
-import { CatalogHealth } from '../src/catalog/catalog-health.service';
-import { CatalogRepository } from '../src/catalog/catalog.repository';
 import { startHarness, type Harness } from '@mcp-host/policy-engine/testing';
+import { artifactRun, storeRuns } from './support/catalog-fixtures';
 
 let h: Harness;
 
@@ -52,52 +51,9 @@ async function registered(body: Record<string, unknown> = {}): Promise<Server> {
   return server;
 }
 
+/** A run built for two platforms with healthy credentials. */
 function artifact(server: Server, over: Partial<ArtifactRun> = {}): ArtifactRun {
-  const digest = `sha256:${randomUUID().replace(/-/g, '')}`;
-  return {
-    id: randomUUID(),
-    server_id: server.id,
-    build_id: randomUUID(),
-    source_repo: 'https://git.example/acme/router.git',
-    source_branch: 'main',
-    source_revision: 'abc123',
-    local_image: `mcp-host/${server.name}:local`,
-    registry_image: `registry.example:5000/mcp/${server.name}:v1`,
-    manifest_tag: 'v1',
-    manifest_digest: digest,
-    started_at: '2026-01-01T00:00:00.000Z',
-    completed_at: '2026-01-01T00:01:00.000Z',
-    multi_arch: true,
-    auth_refresh_attempted: false,
-    auth_refresh_succeeded: false,
-    auth_rotation_attempted: false,
-    auth_rotation_succeeded: false,
-    credential_health_status: 'healthy',
-    status: 'succeeded',
-    platforms: ['linux/amd64', 'linux/arm64'].map((platform) => ({
-      platform,
-      remote_image: `registry.example:5000/mcp/${server.name}@${digest}`,
-      digest,
-      auth_refresh_attempted: false,
-      auth_refresh_succeeded: false,
-      auth_rotation_attempted: false,
-      auth_rotation_succeeded: false,
-      credential_health_status: 'healthy',
-    })),
-    ...over,
-  };
-}
-
-async function seed(...runs: ArtifactRun[]): Promise<void> {
-  const repo = h.service.app.get(CatalogRepository);
-  const health = h.service.app.get(CatalogHealth);
-  await h.serviceDb.transaction(async (m) => {
-    for (const run of runs) await repo.upsertArtifact(m, run);
-    await health.refreshServers(
-      m,
-      runs.map((r) => r.server_id),
-    );
-  });
+  return artifactRun(server, over, { platforms: ['linux/amd64', 'linux/arm64'], credentials: 'healthy' });
 }
 
 describe('server projection', () => {
@@ -220,7 +176,7 @@ describe('GET /api/marketplace', () => {
       auth_refresh_succeeded: false,
       credential_health_status: 'expired',
     });
-    await seed(silver, failed, gold);
+    await storeRuns(h, silver, failed, gold);
 
     const entries = await entriesOfType(server.server_type);
     expect(entries.map((e) => [e.artifact_run_id, e.tier, e.status, e.health.issues])).toEqual([
@@ -251,7 +207,7 @@ describe('GET /api/marketplace', () => {
     const server = await registered();
     const ok = artifact(server);
     const failed = artifact(server, { status: 'failed', completed_at: '2026-01-05T00:00:00.000Z' });
-    await seed(ok, failed);
+    await storeRuns(h, ok, failed);
     const other = await registered();
     const type = server.server_type;
 
@@ -268,7 +224,7 @@ describe('GET /api/marketplace', () => {
   it('when searching with q, then server names, digests and image references match as substrings', async () => {
     const server = await registered();
     const run = artifact(server, { registry_image: `registry.example:5000/team-zeta/${server.name}:v7` });
-    await seed(run);
+    await storeRuns(h, run);
     const bare = await registered();
 
     const byName = await get(`/api/marketplace?q=${bare.name.slice(3).toUpperCase()}`);
@@ -290,7 +246,7 @@ describe('GET /api/marketplace', () => {
     const runs = Array.from({ length: 5 }, (_, i) =>
       artifact(first, { completed_at: `2026-02-0${i + 1}T00:00:00.000Z` }),
     );
-    await seed(...runs);
+    await storeRuns(h, ...runs);
     const type = first.server_type;
     const second = await registered({ server_type: type });
     await waitFor(async () => (await entriesOfType(type)).length === 6, { timeoutMs: 15_000 });
@@ -316,7 +272,7 @@ describe('GET /api/marketplace', () => {
 
   it('when no limit is given, then 50 entries come back', async () => {
     const server = await registered();
-    await seed(...Array.from({ length: 51 }, () => artifact(server)));
+    await storeRuns(h, ...Array.from({ length: 51 }, () => artifact(server)));
     const res = await get(`/api/marketplace?server_type=${server.server_type}`);
     expect(res.body.items).toHaveLength(50);
     expect(res.body.next_cursor).toEqual(expect.any(String));
@@ -325,7 +281,7 @@ describe('GET /api/marketplace', () => {
   it('when one entry is fetched by artifact run id, then it matches its row in the list', async () => {
     const server = await registered();
     const run = artifact(server);
-    await seed(run);
+    await storeRuns(h, run);
     const [listed] = await entriesOfType(server.server_type);
     const res = await fetch(`${h.url}/api/marketplace/${run.id}`);
     expect(res.status).toBe(200);
@@ -343,7 +299,7 @@ describe('GET /api/marketplace', () => {
 
   it('when the limit is above 200, then it is clamped to 200 instead of refused', async () => {
     const server = await registered();
-    await seed(...Array.from({ length: 205 }, () => artifact(server)));
+    await storeRuns(h, ...Array.from({ length: 205 }, () => artifact(server)));
     const res = await get(`/api/marketplace?server_type=${server.server_type}&limit=5000`);
     expect(res.status).toBe(200);
     expect(res.body.items).toHaveLength(200);

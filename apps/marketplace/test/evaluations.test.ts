@@ -2,7 +2,6 @@
 import { randomUUID } from 'node:crypto';
 import {
   TOPICS,
-  type ArtifactRun,
   type EvaluationCertificationView,
   type MarketplaceCatalogEntry,
   type Server,
@@ -10,24 +9,10 @@ import {
 import { collectEvents, publishTestEvent, waitFor, type EventCollector } from '@mcp-host/platform/testing';
 import { startHarness, type Harness } from '@mcp-host/policy-engine/testing';
 import { MarketplaceModule } from '../src';
-import { CatalogHealth } from '../src/catalog/catalog-health.service';
-import { CatalogRepository } from '../src/catalog/catalog.repository';
-import { Clock } from '../src/common/clock';
 import { EvaluationExpirySweeper } from '../src/evaluations/evaluation-expiry.sweeper';
+import { FakeClock, apiCall, artifactRun, projectedServer, storeRuns } from './support/catalog-fixtures';
 
 jest.setTimeout(60_000);
-
-class FakeClock extends Clock {
-  private at = Date.parse('2026-06-01T00:00:00.000Z');
-
-  override now(): Date {
-    return new Date(this.at);
-  }
-
-  advance(ms: number): void {
-    this.at += ms;
-  }
-}
 
 const clock = new FakeClock();
 let h: Harness;
@@ -56,79 +41,15 @@ interface ErrorBody {
   error: { code: string; message: string; details?: { current_version?: number | null } };
 }
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${h.url}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as T };
-}
+const call = apiCall(() => h);
 
 let seq = 0;
 async function server(tier: string | null = null): Promise<Server> {
   seq += 1;
-  const s = await h.registerServer({
+  return projectedServer(h, {
     name: `ev-${Date.now().toString(36)}${seq}`,
     server_type: `EvType${seq}`,
     tier,
-  });
-  await waitFor(
-    async () =>
-      (await h.serviceDb.query<unknown[]>('SELECT 1 FROM servers WHERE id = $1', [s.id])).length > 0,
-    { timeoutMs: 15_000, what: 'the server in the marketplace projection' },
-  );
-  return s;
-}
-
-function artifact(s: Server, over: Partial<ArtifactRun> = {}): ArtifactRun {
-  const digest = `sha256:${randomUUID().replace(/-/g, '')}`;
-  return {
-    id: randomUUID(),
-    server_id: s.id,
-    build_id: randomUUID(),
-    source_repo: 'https://git.example/acme/router.git',
-    source_branch: 'main',
-    source_revision: 'abc123',
-    local_image: `mcp-host/${s.name}:local`,
-    registry_image: `registry.example:5000/mcp/${s.name}:v1`,
-    manifest_tag: 'v1',
-    manifest_digest: digest,
-    started_at: '2026-01-01T00:00:00.000Z',
-    completed_at: '2026-01-01T00:01:00.000Z',
-    multi_arch: false,
-    auth_refresh_attempted: false,
-    auth_refresh_succeeded: false,
-    auth_rotation_attempted: false,
-    auth_rotation_succeeded: false,
-    credential_health_status: 'unconfigured',
-    status: 'succeeded',
-    platforms: [
-      {
-        platform: 'linux/amd64',
-        remote_image: `registry.example:5000/mcp/${s.name}@${digest}`,
-        digest,
-        auth_refresh_attempted: false,
-        auth_refresh_succeeded: false,
-        auth_rotation_attempted: false,
-        auth_rotation_succeeded: false,
-        credential_health_status: 'unconfigured',
-      },
-    ],
-    ...over,
-  };
-}
-
-/** Stores runs as the artifact projection does, without waiting for the broker. */
-async function seed(...runs: ArtifactRun[]): Promise<void> {
-  const repo = h.service.app.get(CatalogRepository);
-  const health = h.service.app.get(CatalogHealth);
-  await h.serviceDb.transaction(async (m) => {
-    for (const run of runs) await repo.upsertArtifact(m, run);
-    await health.refreshServers(
-      m,
-      runs.map((r) => r.server_id),
-    );
   });
 }
 
@@ -143,8 +64,8 @@ const eventsOf = (type: string, id: string) =>
 
 describe('POST /api/artifacts/:id/evaluations', () => {
   it('when the same artifact, tier and requirement is upserted twice, then one row remains at version 2', async () => {
-    const run = artifact(await server());
-    await seed(run);
+    const run = artifactRun(await server());
+    await storeRuns(h, run);
     const body = { tier: 'gold', policy_requirement: 'scan', status: 'pass' };
 
     const first = await call<EvaluationCertificationView>(
@@ -176,8 +97,8 @@ describe('POST /api/artifacts/:id/evaluations', () => {
   });
 
   it('when the payload has no digest, then the ledger digest of the run is used', async () => {
-    const run = artifact(await server());
-    await seed(run);
+    const run = artifactRun(await server());
+    await storeRuns(h, run);
 
     const res = await call<EvaluationCertificationView>('POST', `/api/artifacts/${run.id}/evaluations`, {
       tier: 'gold',
@@ -212,8 +133,8 @@ describe('POST /api/artifacts/:id/evaluations', () => {
   });
 
   it('when the digest contradicts the ledger, then 422 naming the ledger digest', async () => {
-    const run = artifact(await server());
-    await seed(run);
+    const run = artifactRun(await server());
+    await storeRuns(h, run);
     const res = await call<ErrorBody>('POST', `/api/artifacts/${run.id}/evaluations`, {
       tier: 'gold',
       policy_requirement: 'scan',
@@ -228,8 +149,8 @@ describe('POST /api/artifacts/:id/evaluations', () => {
   });
 
   it('when the version is stale, then 409 with the current version', async () => {
-    const run = artifact(await server());
-    await seed(run);
+    const run = artifactRun(await server());
+    await storeRuns(h, run);
     const body = { tier: 'gold', policy_requirement: 'scan', status: 'pass' };
     await call('POST', `/api/artifacts/${run.id}/evaluations`, body);
     await call('POST', `/api/artifacts/${run.id}/evaluations`, { ...body, version: 1 });
@@ -257,16 +178,16 @@ describe('POST /api/artifacts/:id/evaluations', () => {
       },
     ],
   ])('when the body is %j, then 400 VALIDATION_FAILED', async (body) => {
-    const run = artifact(await server());
-    await seed(run);
+    const run = artifactRun(await server());
+    await storeRuns(h, run);
     const res = await call<ErrorBody>('POST', `/api/artifacts/${run.id}/evaluations`, body);
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('VALIDATION_FAILED');
   });
 
   it('when 50 upserts race on the same version, then exactly one wins and the rest get 409', async () => {
-    const run = artifact(await server());
-    await seed(run);
+    const run = artifactRun(await server());
+    await storeRuns(h, run);
     const body = { tier: 'gold', policy_requirement: 'race', status: 'pass' };
     await call('POST', `/api/artifacts/${run.id}/evaluations`, body);
 
@@ -295,8 +216,8 @@ describe('POST /api/artifacts/:id/evaluations', () => {
 
 describe('POST /api/evaluations/:id/retry', () => {
   it('when a certification is retried, then it is pending with no window and an evaluation is requested', async () => {
-    const run = artifact(await server());
-    await seed(run);
+    const run = artifactRun(await server());
+    await storeRuns(h, run);
     const cert = await call<EvaluationCertificationView>('POST', `/api/artifacts/${run.id}/evaluations`, {
       tier: 'gold',
       policy_requirement: 'scan',
@@ -341,8 +262,8 @@ describe('POST /api/evaluations/:id/retry', () => {
   });
 
   it('when 50 retries race on the same version, then exactly one resets it and the rest get 409', async () => {
-    const run = artifact(await server());
-    await seed(run);
+    const run = artifactRun(await server());
+    await storeRuns(h, run);
     const cert = await call<EvaluationCertificationView>('POST', `/api/artifacts/${run.id}/evaluations`, {
       tier: 'gold',
       policy_requirement: 'scan',
@@ -364,8 +285,8 @@ describe('POST /api/evaluations/:id/retry', () => {
   });
 
   it('when the retry names a stale version, then 409', async () => {
-    const run = artifact(await server());
-    await seed(run);
+    const run = artifactRun(await server());
+    await storeRuns(h, run);
     const cert = await call<EvaluationCertificationView>('POST', `/api/artifacts/${run.id}/evaluations`, {
       tier: 'gold',
       policy_requirement: 'scan',
@@ -380,8 +301,8 @@ describe('POST /api/evaluations/:id/retry', () => {
 describe('GET /api/evaluations', () => {
   it('when filtered by server, tier, requirement and status, then only matches come back, in keyset pages', async () => {
     const s = await server();
-    const runs = [artifact(s), artifact(s)];
-    await seed(...runs);
+    const runs = [artifactRun(s), artifactRun(s)];
+    await storeRuns(h, ...runs);
     for (const run of runs) {
       for (const req of ['a', 'b', 'c']) {
         await call('POST', `/api/artifacts/${run.id}/evaluations`, {
@@ -429,8 +350,8 @@ describe('GET /api/evaluations', () => {
 
 describe('expiry', () => {
   it('when the clock passes valid_until, then the certification reads as expired and one expiry event is published', async () => {
-    const run = artifact(await server());
-    await seed(run);
+    const run = artifactRun(await server());
+    await storeRuns(h, run);
     const validUntil = new Date(clock.now().getTime() + 60_000).toISOString();
     const cert = await call<EvaluationCertificationView>('POST', `/api/artifacts/${run.id}/evaluations`, {
       tier: 'gold',
@@ -499,7 +420,7 @@ describe('tier requirements', () => {
     });
     expect(put.status).toBe(200);
     const s = await server(tier);
-    const run = artifact(s);
+    const run = artifactRun(s);
 
     await publishTestEvent(h.kafka.brokers, 'artifact.recorded', run, { source: 'build-service' });
 
@@ -575,7 +496,7 @@ describe('tier requirements', () => {
     const put = await call('PUT', `/api/evaluations/requirements/${tier}`, { requirements: ['scan'] });
     expect(put.status).toBe(200);
     const s = await server(null);
-    const run = artifact(s);
+    const run = artifactRun(s);
     await publishTestEvent(h.kafka.brokers, 'artifact.recorded', run, { source: 'build-service' });
     await waitFor(async () => (await call('GET', `/api/marketplace/${run.id}`)).status === 200, {
       timeoutMs: 15_000,
@@ -654,8 +575,8 @@ describe('tier requirements', () => {
 
 describe('promotion lineage', () => {
   it('when promotion events arrive, then the entry shows the history and active promotion, and redelivery changes nothing', async () => {
-    const run = artifact(await server());
-    await seed(run);
+    const run = artifactRun(await server());
+    await storeRuns(h, run);
     const digest = run.manifest_digest as string;
     const promotionId = randomUUID();
     const trackId = randomUUID();

@@ -3,17 +3,11 @@
 // requests its evaluation again, and is answered with remediation.action.completed; a bad request is answered failed
 // and a re-announcement of a running run (an SLA mark) changes nothing.
 import { randomUUID } from 'node:crypto';
-import {
-  TOPICS,
-  type ArtifactRun,
-  type EvaluationCertificationView,
-  type EventPayload,
-} from '@mcp-host/contracts';
+import { TOPICS, type EvaluationCertificationView, type EventPayload } from '@mcp-host/contracts';
 import { collectEvents, waitFor, type EventCollector } from '@mcp-host/platform/testing';
 import { startHarness, type Harness } from '@mcp-host/policy-engine/testing';
 import { MarketplaceModule } from '../src';
-import { CatalogHealth } from '../src/catalog/catalog-health.service';
-import { CatalogRepository } from '../src/catalog/catalog.repository';
+import { apiCall, artifactRun, projectedServer, storeRuns } from './support/catalog-fixtures';
 
 jest.setTimeout(60_000);
 
@@ -35,50 +29,13 @@ afterAll(async () => {
   await h?.close();
 });
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${h.url}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as T };
-}
+const call = apiCall(() => h);
 
 /** A passed certification of a recorded artifact run. */
 async function passedCertification(): Promise<EvaluationCertificationView> {
-  const s = await h.registerServer({ name: `rem-${Date.now().toString(36)}`, server_type: 'RemEval' });
-  await waitFor(
-    async () =>
-      (await h.serviceDb.query<unknown[]>('SELECT 1 FROM servers WHERE id = $1', [s.id])).length > 0,
-    { timeoutMs: 15_000, what: 'the server in the marketplace projection' },
-  );
-  const digest = `sha256:${randomUUID().replace(/-/g, '')}${randomUUID().replace(/-/g, '')}`;
-  const run: ArtifactRun = {
-    id: randomUUID(),
-    server_id: s.id,
-    build_id: randomUUID(),
-    source_repo: 'https://git.example/acme/router.git',
-    source_branch: 'main',
-    source_revision: 'abc123',
-    local_image: `mcp-host/${s.name}:local`,
-    registry_image: `registry.example:5000/mcp/${s.name}:v1`,
-    manifest_tag: 'v1',
-    manifest_digest: digest,
-    started_at: '2026-01-01T00:00:00.000Z',
-    completed_at: '2026-01-01T00:01:00.000Z',
-    multi_arch: false,
-    auth_refresh_attempted: false,
-    auth_refresh_succeeded: false,
-    auth_rotation_attempted: false,
-    auth_rotation_succeeded: false,
-    credential_health_status: 'unconfigured',
-    status: 'succeeded',
-    platforms: [],
-  };
-  await h.serviceDb.transaction(async (m) => {
-    await h.service.app.get(CatalogRepository).upsertArtifact(m, run);
-    await h.service.app.get(CatalogHealth).refreshServers(m, [run.server_id]);
-  });
+  const s = await projectedServer(h, { name: `rem-${Date.now().toString(36)}`, server_type: 'RemEval' });
+  const run = artifactRun(s, {}, { platforms: [] });
+  await storeRuns(h, run);
   const cert = await call<EvaluationCertificationView>('POST', `/api/artifacts/${run.id}/evaluations`, {
     tier: 'gold',
     policy_requirement: 'conformance',

@@ -146,14 +146,17 @@ export class CatalogRepository {
   /** Every entry of these servers, for rendering. */
   async entriesOfServers(m: Manager, serverIds: readonly string[]): Promise<CatalogRow[]> {
     if (serverIds.length === 0) return [];
-    return (await m.query(`${SELECT_ENTRY} WHERE e.server_id = ANY($1::uuid[])`, [serverIds])) as CatalogRow[];
+    return (await m.query(`${SELECT_ENTRY} WHERE e.server_id = ANY($1::uuid[])`, [
+      serverIds,
+    ])) as CatalogRow[];
   }
 
   /** Servers with a run of this digest: whose entries show its promotions. */
   async serverIdsOfDigest(m: Manager, digest: string): Promise<string[]> {
-    const rows = (await m.query('SELECT DISTINCT server_id FROM catalog_artifacts WHERE manifest_digest = $1', [
-      digest,
-    ])) as { server_id: string }[];
+    const rows = (await m.query(
+      'SELECT DISTINCT server_id FROM catalog_artifacts WHERE manifest_digest = $1',
+      [digest],
+    )) as { server_id: string }[];
     return rows.map((r) => r.server_id);
   }
 

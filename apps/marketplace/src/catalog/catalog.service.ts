@@ -70,7 +70,10 @@ export class CatalogService {
       ),
     );
     const page = rows.slice(0, q.limit);
-    const live = await this.buildLive(page.flatMap((r) => (r.stale ? [r.entry_id] : [])), now);
+    const live = await this.buildLive(
+      page.flatMap((r) => (r.stale ? [r.entry_id] : [])),
+      now,
+    );
     const items: string[] = [];
     for (const r of page) {
       const text = r.stale ? live.get(r.entry_id) : r.list_row;

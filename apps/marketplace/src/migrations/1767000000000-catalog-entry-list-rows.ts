@@ -10,7 +10,9 @@ export class CatalogEntryListRows1767000000000 implements MigrationInterface {
   name = 'CatalogEntryListRows1767000000000';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query('ALTER TABLE catalog_entries ADD COLUMN list_row text, ADD COLUMN list_row_fresh_until timestamptz');
+    await q.query(
+      'ALTER TABLE catalog_entries ADD COLUMN list_row text, ADD COLUMN list_row_fresh_until timestamptz',
+    );
     // Rows stay in the heap page (ones past about 2 KiB compressed there), never moved out to TOAST: a page read is
     // one heap access per entry.
     await q.query('ALTER TABLE catalog_entries ALTER COLUMN list_row SET STORAGE MAIN');

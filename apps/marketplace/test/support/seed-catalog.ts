@@ -173,7 +173,11 @@ export async function seedCatalog(
     }));
   };
   const issuesOf = (r: number): string[] =>
-    gradeOf(r) === 'gold' ? [] : gradeOf(r) === 'silver' ? ['evaluation-pending:gold:sbom'] : ['build-failed'];
+    gradeOf(r) === 'gold'
+      ? []
+      : gradeOf(r) === 'silver'
+        ? ['evaluation-pending:gold:sbom']
+        : ['build-failed'];
 
   /** Run r's certifications: numbers r·perRun onwards, so ids and windows are the same in every table. */
   const perRun = Math.max(1, Math.ceil(o.certifications / o.entries));
@@ -266,7 +270,9 @@ export async function seedCatalog(
             artifact_run_id: row.entry_id,
             tier: tierOf(s),
             policy_requirement: c.requirement,
-            effective_status: (c.until !== null && c.until <= now ? 'expired' : c.status) as EffectiveEvaluationStatus,
+            effective_status: (c.until !== null && c.until <= now
+              ? 'expired'
+              : c.status) as EffectiveEvaluationStatus,
             valid_until: c.until,
           }))
           .sort((a, b) => (a.policy_requirement < b.policy_requirement ? -1 : 1));

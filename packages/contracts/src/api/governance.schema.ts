@@ -178,7 +178,10 @@ export const promotionBlocksQuerySchema = z.object({
   track_id: uuidSchema.optional(),
   manifest_digest: digestSchema.optional(),
   /** `true` (default) lists blocks still in force, `false` lifted ones too. */
-  active: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  active: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
   limit: limitQuerySchema,
   cursor: cursorQuerySchema,
 });
