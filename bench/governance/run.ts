@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { Kafka, logLevel } from 'kafkajs';
 import { TOPICS } from '@mcp-host/contracts';
 import { createTestDatabase } from '@mcp-host/platform/testing';
-import { nextMessage, sleep, startKafkaProcess, stopChild } from '../lib/children';
+import { nextMessage, serviceFlags, sleep, startKafkaProcess, stopChild } from '../lib/children';
 import { percentile, printTable } from '../lib/stats';
 import type { BaselineAsk, BaselineResult } from './service-process';
 
@@ -55,8 +55,10 @@ async function main(): Promise<void> {
     child: kafkaChild,
     brokers: [broker],
   } = await startKafkaProcess();
+  // SERVICE_PROF=DIR writes a V8 CPU profile of the service process into DIR; SERVICE_FLAGS adds Node flags to it.
+  const prof = process.env.SERVICE_PROF;
   const service = fork(join(__dirname, 'service-process.ts'), [], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', 'tsx', ...(prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : []), ...serviceFlags()],
     cwd: resolve(__dirname, '..'),
     env: {
       ...process.env,

@@ -52,3 +52,8 @@ export async function stopChild(
   await Promise.race([exited, sleep(3000)]);
   if (!gone()) child.kill('SIGKILL');
 }
+
+/** SERVICE_FLAGS: extra Node flags for a benchmark's service process (space-separated, e.g. `--trace-gc`). */
+export function serviceFlags(): string[] {
+  return (process.env.SERVICE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+}

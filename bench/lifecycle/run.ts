@@ -18,7 +18,7 @@ import { join, resolve } from 'node:path';
 import { Pool } from 'pg';
 import { decodeKeysetCursor } from '@mcp-host/platform';
 import { createTestDatabase } from '@mcp-host/platform/testing';
-import { nextMessage, sleep, startKafkaProcess, stopChild } from '../lib/children';
+import { nextMessage, serviceFlags, sleep, startKafkaProcess, stopChild } from '../lib/children';
 import { median, percentile, printTable } from '../lib/stats';
 import { OWNERS, seed, TRACKS } from './seed';
 
@@ -199,8 +199,10 @@ async function main(): Promise<void> {
     brokers: [broker],
   } = await startKafkaProcess();
   // The service runs its migrations as it starts: the tables exist once it listens.
+  // SERVICE_PROF=DIR writes a V8 CPU profile of the service process into DIR; SERVICE_FLAGS adds Node flags to it.
+  const prof = process.env.SERVICE_PROF;
   const service = fork(join(ROOT, 'bench', 'governance', 'service-process.ts'), [], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', 'tsx', ...(prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : []), ...serviceFlags()],
     cwd: resolve(ROOT, 'bench'),
     env: {
       ...process.env,

@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { Pool, type PoolClient } from 'pg';
 import { createTestDatabase } from '@mcp-host/platform/testing';
 import { percentile, printTable } from '../lib/stats';
+import { serviceFlags } from '../lib/children';
 import { seedCatalog, type PgLikeClient } from '../../apps/marketplace/test/support/seed-catalog';
 
 function flag(name: string, fallback: number): number {
@@ -127,10 +128,10 @@ function httpGet(agent: http.Agent, url: URL): Promise<boolean> {
 }
 
 async function startService(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
-  // SERVICE_PROF=DIR writes a V8 CPU profile of the service process into DIR.
+  // SERVICE_PROF=DIR writes a V8 CPU profile of the service process into DIR; SERVICE_FLAGS adds Node flags to it.
   const prof = process.env.SERVICE_PROF;
   const child = fork(join(HERE, 'service-process.ts'), [], {
-    execArgv: ['--import', 'tsx', ...(prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : [])],
+    execArgv: ['--import', 'tsx', ...(prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : []), ...serviceFlags()],
     cwd: resolve(HERE, '..'),
     env: { ...process.env, ...env },
   });
