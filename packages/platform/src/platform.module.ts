@@ -91,7 +91,12 @@ export class PlatformModule {
       },
       {
         provide: OutboxService,
-        useFactory: () => new OutboxService(options.service, options.dbSchema, config.EVENT_MAX_BYTES),
+        inject: [DataSource],
+        useFactory: (dataSource: DataSource) => {
+          const outbox = new OutboxService(options.service, options.dbSchema, config.EVENT_MAX_BYTES);
+          outbox.attach(dataSource);
+          return outbox;
+        },
       },
       {
         provide: OutboxRelay,

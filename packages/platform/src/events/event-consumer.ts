@@ -17,6 +17,7 @@ import type { PlatformMetrics } from '../ops/platform-metrics';
 import type { EventContext, RegisteredEventHandler } from './event-handler.decorator';
 import { contextFromTraceparent } from '../telemetry/trace-context';
 import { isInfrastructureError } from '../database/database-errors';
+import { outboxSavepoint, rollbackOutboxTo } from './outbox.service';
 
 export type DeadLetterReason = 'envelope_invalid' | 'payload_not_json' | 'schema_invalid' | 'handler_failed';
 
@@ -348,6 +349,8 @@ export class EventConsumer {
             continue;
           }
           await flushGroup();
+          // The events a failing handler published are dropped with its writes (the outbox defers them to COMMIT).
+          const outboxMark = outboxSavepoint(manager);
           if (isolate) await manager.query('SAVEPOINT mcp_host_event');
           try {
             await context.with(contextFromTraceparent(w.attrs.traceparent), async () => {
@@ -359,6 +362,7 @@ export class EventConsumer {
             // An outage rolls the whole chunk back and is waited out; anything else fails this event alone.
             if (isInfrastructureError(err) || !isolate) throw err;
             await manager.query('ROLLBACK TO SAVEPOINT mcp_host_event');
+            rollbackOutboxTo(manager, outboxMark);
             handled = w.index;
             // This event and the ones after it were not applied: their inbox rows must not commit.
             const undo = work
