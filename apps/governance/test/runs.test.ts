@@ -150,6 +150,8 @@ describe('POST /api/governance/runs/:id/status', () => {
       const res = await transition(run.id, move);
       expect(res.status).toBe(200);
       last = res.body;
+      // The answer is the read before the move with the move applied: it must be what a fresh read returns.
+      await expect(http.ok('GET', `/api/governance/runs/${run.id}`)).resolves.toEqual(res.body);
     }
 
     expect(last).toMatchObject({ status: 'succeeded', version: 5, completed_at: expect.any(String) });

@@ -93,7 +93,21 @@ const SELECT = `${COLUMNS} ${FROM}`;
 /** The audit insert of a change statement, from its `moved` CTE (the run's id and new version); params $4-$8. */
 const AUDIT_FROM_MOVED = `
   INSERT INTO governance_run_audit (run_id, step_position, from_status, to_status, note, actor, version)
-  SELECT id, $4::int, $5, $6, $7, $8, version FROM moved`;
+  SELECT id, $4::int, $5, $6, $7, $8, version FROM moved
+  RETURNING id, created_at`;
+
+/** What a change statement answers: the run's new timestamps and its audit entry's id and time. */
+const MOVED_ANSWER = `
+  SELECT moved.updated_at, moved.completed_at, audit.id AS audit_id, audit.created_at AS audit_created_at
+    FROM moved, audit`;
+
+/** A change as stored: the run's timestamps after it (a moved step's updated_at is the run's), and its audit entry. */
+export interface RunMoved {
+  updated_at: string;
+  completed_at: string | null;
+  audit_id: string;
+  audit_created_at: string;
+}
 
 function auditParams(a: RunAuditEntry): unknown[] {
   return [a.stepPosition, a.from, a.to, a.note, a.actor];
@@ -185,8 +199,8 @@ export class RunRepository {
   }
 
   /**
-   * Moves the run to `status` only if it is still at `version`, with its audit entry, in one statement; false when the
-   * version was stale or the run gone.
+   * Moves the run to `status` only if it is still at `version`, with its audit entry, in one statement; undefined when
+   * the version was stale or the run gone.
    */
   async setStatusIfVersion(
     m: Manager,
@@ -194,24 +208,24 @@ export class RunRepository {
     version: number,
     status: GovernanceRunStatus,
     audit: RunAuditEntry,
-  ): Promise<boolean> {
+  ): Promise<RunMoved | undefined> {
     const rows = (await preparedQuery(
       m,
       `WITH moved AS (
          UPDATE governance_runs
             SET status = $3, version = version + 1, updated_at = now(),
                 completed_at = CASE WHEN $3 IN ('succeeded', 'failed', 'cancelled') THEN now() ELSE completed_at END
-          WHERE id = $1 AND version = $2 RETURNING id, version
+          WHERE id = $1 AND version = $2 RETURNING id, version, updated_at, completed_at
        ), audit AS (${AUDIT_FROM_MOVED})
-       SELECT id FROM moved`,
+       ${MOVED_ANSWER}`,
       [id, version, status, ...auditParams(audit)],
-    )) as unknown[];
-    return rows.length === 1;
+    )) as RunMoved[];
+    return rows[0];
   }
 
   /**
    * Moves one step to `status`, bumping the run's version only if it is still at `version`, with its audit entry, in
-   * one statement; false when the version was stale or the run gone.
+   * one statement; undefined when the version was stale or the run gone.
    */
   async setStepStatusIfVersion(
     m: Manager,
@@ -220,19 +234,19 @@ export class RunRepository {
     position: number,
     status: GovernanceStepStatus,
     audit: RunAuditEntry,
-  ): Promise<boolean> {
+  ): Promise<RunMoved | undefined> {
     const rows = (await preparedQuery(
       m,
       `WITH moved AS (
          UPDATE governance_runs SET version = version + 1, updated_at = now()
-          WHERE id = $1 AND version = $2 RETURNING id, version
+          WHERE id = $1 AND version = $2 RETURNING id, version, updated_at, completed_at
        ), step AS (
          UPDATE governance_run_steps SET status = $3, updated_at = now()
           WHERE run_id = (SELECT id FROM moved) AND position = $9
        ), audit AS (${AUDIT_FROM_MOVED})
-       SELECT id FROM moved`,
+       ${MOVED_ANSWER}`,
       [id, version, status, ...auditParams(audit), position],
-    )) as unknown[];
-    return rows.length === 1;
+    )) as RunMoved[];
+    return rows[0];
   }
 }

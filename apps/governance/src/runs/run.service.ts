@@ -21,7 +21,13 @@ import {
 import { WorkflowRepository } from '../workflows/workflow.repository';
 import type { Run, RunDetail, RunPage } from './run.dto';
 import { RunErrorCode, RunException } from './run.exception';
-import { RunRepository, type RunAuditRow, type RunRow } from './run.repository';
+import {
+  RunRepository,
+  type RunAuditEntry,
+  type RunAuditRow,
+  type RunMoved,
+  type RunRow,
+} from './run.repository';
 import {
   RUN_TRANSITIONS,
   STEP_TRANSITIONS,
@@ -70,6 +76,29 @@ function toAudit(a: RunAuditRow) {
     actor: a.actor,
     version: a.version,
     created_at: iso(a.created_at)!,
+  };
+}
+
+type RunDetailRow = RunRow & { audit: RunAuditRow[] };
+
+/** The run as a change left it: `changed` (the row before, with the change applied) and the change's new audit entry. */
+function after(before: RunDetailRow, moved: RunMoved, entry: RunAuditEntry, changed: RunRow): RunDetail {
+  const version = before.version + 1;
+  return {
+    ...toRun({ ...changed, version, updated_at: moved.updated_at, completed_at: moved.completed_at }),
+    audit_log: [
+      ...before.audit.map(toAudit),
+      toAudit({
+        id: moved.audit_id,
+        step_position: entry.stepPosition,
+        from_status: entry.from,
+        to_status: entry.to,
+        note: entry.note,
+        actor: entry.actor,
+        version,
+        created_at: moved.audit_created_at,
+      }),
+    ],
   };
 }
 
@@ -209,11 +238,14 @@ export class RunService {
     };
   }
 
+  /**
+   * One transition in its own transaction; answers the run as it now stands, audit log included. The run is read
+   * with its audit log before the change, and the answer is that read with the change applied, from what the change
+   * statement returned (the run's new timestamps, the new audit entry): no second read. Followers move other rows
+   * (the run's promotion), never the run itself.
+   */
   transition(id: string, body: TransitionRunBody, actor: string | null): Promise<RunDetail> {
-    return this.tx.run(async (m) => {
-      await this.transitionIn(m, id, body, actor);
-      return this.detailIn(m, id);
-    });
+    return this.tx.run(async (m) => (await this.move(m, id, body, actor, true))!);
   }
 
   /**
@@ -221,9 +253,20 @@ export class RunService {
    * holding the same version exactly one moves the run and the others get VERSION_CONFLICT.
    */
   async transitionIn(m: Manager, id: string, body: TransitionRunBody, actor: string | null): Promise<void> {
+    await this.move(m, id, body, actor, false);
+  }
+
+  /** transitionIn; with `detail`, answers the run after the change with its audit log. */
+  private async move(
+    m: Manager,
+    id: string,
+    body: TransitionRunBody,
+    actor: string | null,
+    detail: boolean,
+  ): Promise<RunDetail | undefined> {
     // The run is read under its followers' locks, so the checks below see what the followers will see.
     if (body.step_position === undefined) for (const f of this.followers) await f.lock(m, id);
-    const run = await this.repo.findById(m, id);
+    const run = detail ? await this.repo.findDetail(m, id) : await this.repo.findById(m, id);
     if (!run) throw new RunException(RunErrorCode.NOT_FOUND, `No governance run with id ${id}.`);
     const version = body.version ?? run.version;
     if (version !== run.version) throw this.conflict(run);
@@ -247,10 +290,10 @@ export class RunService {
           );
       }
       const audit = { stepPosition: null, from: run.status, to, note, actor };
-      if (!(await this.repo.setStatusIfVersion(m, id, version, to, audit)))
-        throw await this.staleOrMissing(m, id);
+      const moved = await this.repo.setStatusIfVersion(m, id, version, to, audit);
+      if (!moved) throw await this.staleOrMissing(m, id);
       await this.recorded(m, run, null, run.status, to, note, actor);
-      return;
+      return detail ? after(run as RunDetailRow, moved, audit, { ...run, status: to }) : undefined;
     }
 
     const position = body.step_position;
@@ -272,9 +315,14 @@ export class RunService {
     if (!stepMayMove(step.status, to))
       throw this.invalid(`step ${position}`, step.status, to, STEP_TRANSITIONS[step.status]);
     const audit = { stepPosition: position, from: step.status, to, note, actor };
-    if (!(await this.repo.setStepStatusIfVersion(m, id, version, position, to, audit)))
-      throw await this.staleOrMissing(m, id);
+    const moved = await this.repo.setStepStatusIfVersion(m, id, version, position, to, audit);
+    if (!moved) throw await this.staleOrMissing(m, id);
     await this.recorded(m, run, { position, from: step.status, to }, run.status, run.status, note, actor);
+    if (!detail) return undefined;
+    const steps = run.steps.map((s) =>
+      s.position === position ? { ...s, status: to, updated_at: moved.updated_at } : s,
+    );
+    return after(run as RunDetailRow, moved, audit, { ...run, steps });
   }
 
   /** Cancels a run that is still pending or in progress, inside the caller's transaction. */
