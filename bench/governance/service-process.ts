@@ -190,6 +190,11 @@ async function main() {
       void tx
         .run((m) => m.query('SELECT count(*)::int AS n FROM inbox') as Promise<{ n: number }[]>)
         .then(([row]) => process.send?.({ inbox: row.n }));
+    if (msg.ask === 'cpu') {
+      // The process's CPU time so far (user + system), so the bench can report CPU per promotion.
+      const u = process.cpuUsage();
+      process.send?.({ cpu: (u.user + u.system) / 1000 });
+    }
     if (msg.ask === 'baseline')
       void baseline(service, msg as unknown as BaselineAsk).then((result) =>
         process.send?.({ baseline: result }),

@@ -1,6 +1,7 @@
 // Child processes of the benchmarks: the embedded broker as its own process, services forked with an IPC channel,
 // and a stop that asks first and kills only what does not leave.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -56,4 +57,33 @@ export async function stopChild(
 /** SERVICE_FLAGS: extra Node flags for a benchmark's service process (space-separated, e.g. `--trace-gc`). */
 export function serviceFlags(): string[] {
   return (process.env.SERVICE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+}
+
+/**
+ * CPU time (user + system, ms) of this machine's processes named `name` (e.g. `postgres`), from /proc; NaN where
+ * /proc is not readable. Processes that exit between two readings take their time with them: measure across
+ * long-lived ones (a service's pool connections).
+ */
+export function processCpuMs(name: string): number {
+  let dirs: string[];
+  try {
+    dirs = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return NaN;
+  }
+  const hz = 100; // USER_HZ: the unit of utime and stime in /proc/<pid>/stat on Linux
+  let ticks = 0;
+  for (const d of dirs) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const close = stat.lastIndexOf(')');
+    if (stat.slice(stat.indexOf('(') + 1, close) !== name) continue;
+    const fields = stat.slice(close + 2).split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return (ticks * 1000) / hz;
 }
