@@ -100,6 +100,21 @@ describe('outbox in a transaction', () => {
     expect(await stored()).toEqual(['before', 'after']);
   });
 
+  it('when a nested transaction rolls back, then only what it published is dropped', async () => {
+    await ds.transaction(async (m) => {
+      await publish(m, 'outer-before');
+      await expect(
+        m.transaction(async (inner) => {
+          await publish(inner, 'inner');
+          throw new Error('inner write failed');
+        }),
+      ).rejects.toThrow('inner write failed');
+      await m.transaction((inner) => publish(inner, 'inner-kept'));
+      await publish(m, 'outer-after');
+    });
+    expect(await stored()).toEqual(['outer-before', 'inner-kept', 'outer-after']);
+  });
+
   it.each(['before', 'after'])(
     'when a pre-commit subscriber %s the outbox publishes, then its event commits with the transaction',
     async (place) => {

@@ -42,6 +42,14 @@ const WRITE_ROWS = 1000;
 const pending = new WeakMap<EntityManager, OutboxRow[]>();
 /** Transactions whose pre-commit write has begun: what they publish from then on is written at once. */
 const committing = new WeakSet<EntityManager>();
+/** Per transaction, where each open nested transaction (a TypeORM savepoint) started in its unwritten events. */
+const nested = new WeakMap<EntityManager, number[]>();
+
+/** What TypeORM hands a subscriber's transaction events. */
+interface TransactionEvent {
+  manager: EntityManager;
+  queryRunner: { isTransactionActive: boolean; transactionDepth?: number };
+}
 
 /**
  * Where a savepoint of `manager`'s transaction starts, in its unwritten events; `rollbackOutboxTo` with it drops what
@@ -75,13 +83,27 @@ export class OutboxService {
     if (this.attachedTo) return;
     this.attachedTo = dataSource;
     dataSource.subscribers.push({
-      beforeTransactionCommit: (e: { manager: EntityManager }) => this.writePending(e.manager),
-      afterTransactionCommit: (e: { manager: EntityManager }) => {
-        committing.delete(e.manager);
+      // A nested transaction (`manager.transaction` inside one) is a savepoint: its rollback drops only what was
+      // published inside it.
+      afterTransactionStart: (e: TransactionEvent) => {
+        if ((e.queryRunner.transactionDepth ?? 1) <= 1) return;
+        const marks = nested.get(e.manager) ?? [];
+        marks.push(outboxSavepoint(e.manager));
+        nested.set(e.manager, marks);
       },
-      afterTransactionRollback: (e: { manager: EntityManager }) => {
-        pending.delete(e.manager);
+      beforeTransactionCommit: (e: TransactionEvent) => this.writePending(e.manager),
+      afterTransactionCommit: (e: TransactionEvent) => {
         committing.delete(e.manager);
+        if (e.queryRunner.isTransactionActive) nested.get(e.manager)?.pop();
+      },
+      afterTransactionRollback: (e: TransactionEvent) => {
+        committing.delete(e.manager);
+        if (e.queryRunner.isTransactionActive) {
+          rollbackOutboxTo(e.manager, nested.get(e.manager)?.pop() ?? 0);
+          return;
+        }
+        pending.delete(e.manager);
+        nested.delete(e.manager);
       },
     });
   }
