@@ -15,6 +15,7 @@ import { IndexServerProjection1763900000500 } from './migrations/1763900000500-i
 import { CreateCatalogArtifacts1763900001000 } from './migrations/1763900001000-create-catalog-artifacts';
 import { CreateEvaluationsAndCatalogEntries1764800000000 } from './migrations/1764800000000-create-evaluations-and-catalog-entries';
 import { CatalogEntryListRows1767000000000 } from './migrations/1767000000000-catalog-entry-list-rows';
+import { CatalogEntryDigestPrefix1767100000000 } from './migrations/1767100000000-catalog-entry-digest-prefix';
 
 export const marketplaceDefinition = {
   service: 'marketplace',
@@ -27,6 +28,7 @@ export const marketplaceDefinition = {
     CreateCatalogArtifacts1763900001000,
     CreateEvaluationsAndCatalogEntries1764800000000,
     CatalogEntryListRows1767000000000,
+    CatalogEntryDigestPrefix1767100000000,
   ],
 };
 

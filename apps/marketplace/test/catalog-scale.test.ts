@@ -92,6 +92,7 @@ describe('catalog at scale', () => {
       ['status (common)', { status: 'succeeded' }],
       ['tier', { tier: seeded.sample.tier.toUpperCase() }],
       ['q hit (digest)', { q: seeded.sample.digest.slice(7, 23) }],
+      ['q hit (digest with its algorithm)', { q: seeded.sample.digest.slice(0, 19) }],
       ['q hit (server name)', { q: seeded.sample.serverName }],
       ['q no hit', { q: 'no-such-artifact-anywhere' }],
       ['deep keyset page', { after }],

@@ -221,7 +221,7 @@ describe('GET /api/marketplace', () => {
     expect(watch.body.items.map((e) => e.server_id)).toEqual([other.id]);
   });
 
-  it('when searching with q, then server names, digests and image references match as substrings', async () => {
+  it('when searching with q, then names and image references match as substrings, digests by their start', async () => {
     const server = await registered();
     const run = artifact(server, { registry_image: `registry.example:5000/team-zeta/${server.name}:v7` });
     await storeRuns(h, run);
@@ -230,9 +230,18 @@ describe('GET /api/marketplace', () => {
     const byName = await get(`/api/marketplace?q=${bare.name.slice(3).toUpperCase()}`);
     expect(byName.body.items.map((e) => e.server_id)).toEqual([bare.id]);
 
-    const digestPart = run.manifest_digest!.slice(12, 30);
-    const byDigest = await get(`/api/marketplace?q=${digestPart}`);
-    expect(byDigest.body.items.map((e) => e.artifact_run_id)).toEqual([run.id]);
+    const digest = run.manifest_digest!;
+    const byShortDigest = await get(`/api/marketplace?q=${digest.slice(7, 19).toUpperCase()}`);
+    expect(byShortDigest.body.items.map((e) => e.artifact_run_id)).toEqual([run.id]);
+    const byAlgorithm = await get(`/api/marketplace?q=${encodeURIComponent(digest.slice(0, 23))}`);
+    expect(byAlgorithm.body.items.map((e) => e.artifact_run_id)).toEqual([run.id]);
+    const otherAlgorithm = await get(
+      `/api/marketplace?q=${encodeURIComponent(`sha512:${digest.slice(7, 23)}`)}`,
+    );
+    expect(otherAlgorithm.body.items).toEqual([]);
+    // The middle of a digest is not something an operator quotes: digests match by their start only.
+    const middle = await get(`/api/marketplace?q=${digest.slice(20, 40)}`);
+    expect(middle.body.items).toEqual([]);
 
     const byImage = await get(`/api/marketplace?q=TEAM-ZETA&server_type=${server.server_type}`);
     expect(byImage.body.items.map((e) => e.artifact_run_id)).toEqual([run.id]);

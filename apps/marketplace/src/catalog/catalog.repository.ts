@@ -89,15 +89,26 @@ const SELECT_ENTRY = `SELECT e.entry_id, e.server_id, e.server_name, e.server_ty
 const ENTRY_ORDER = 'e.server_name, e.server_id, e.sort_rank, e.entry_id';
 
 const ENTRY_COLUMNS = `entry_id, artifact_run_id, server_id, server_name, server_type, server_tier, server_updated_at,
-                       status, tier_key, sort_rank, search_text`;
+                       status, tier_key, sort_rank, search_text, manifest_digest`;
 
 const ENTRY_UPDATE = `server_id = EXCLUDED.server_id, server_name = EXCLUDED.server_name,
          server_type = EXCLUDED.server_type, server_tier = EXCLUDED.server_tier,
          server_updated_at = EXCLUDED.server_updated_at, status = EXCLUDED.status, tier_key = EXCLUDED.tier_key,
-         sort_rank = EXCLUDED.sort_rank, search_text = EXCLUDED.search_text`;
+         sort_rank = EXCLUDED.sort_rank, search_text = EXCLUDED.search_text,
+         manifest_digest = EXCLUDED.manifest_digest`;
 
 export function likePattern(q: string): string {
   return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/**
+ * The digest a `q` can be the start of: at least 4 hex characters, with or without the algorithm (`sha256:ab12…`).
+ * Digests are matched by prefix, as operators quote them; undefined when `q` cannot start one.
+ */
+export function digestPrefix(q: string): { algorithm?: string; hex: string } | undefined {
+  const m = /^(?:([a-z0-9]+):)?([0-9a-f]{4,})$/i.exec(q.trim());
+  if (!m) return undefined;
+  return { algorithm: m[1]?.toLowerCase(), hex: m[2].toLowerCase() };
 }
 
 @Injectable()
@@ -127,7 +138,18 @@ export class CatalogRepository {
     if (f.serverType) where.push(`e.server_type = ${p(f.serverType)}`);
     if (f.status) where.push(`e.status = ${p(f.status)}`);
     if (f.tier) where.push(`e.tier_key = lower(${p(f.tier)})`);
-    if (f.q) where.push(`e.search_text ILIKE ${p(likePattern(f.q))}`);
+    if (f.q) {
+      const text = `e.search_text ILIKE ${p(likePattern(f.q))}`;
+      const digest = digestPrefix(f.q);
+      if (!digest) where.push(text);
+      else {
+        const start = `split_part(e.manifest_digest, ':', 2) LIKE ${p(`${digest.hex}%`)}`;
+        const algorithm = digest.algorithm
+          ? ` AND split_part(e.manifest_digest, ':', 1) = ${p(digest.algorithm)}`
+          : '';
+        where.push(`(${text} OR (${start}${algorithm}))`);
+      }
+    }
     const sql = `SELECT e.entry_id, e.server_id, e.server_name, e.sort_rank::text AS sort_rank, e.list_row,
                         (e.list_row IS NULL OR e.list_row_fresh_until <= $1::timestamptz) AS stale
                    FROM catalog_entries e
@@ -339,7 +361,7 @@ export class CatalogRepository {
       `INSERT INTO catalog_entries (${ENTRY_COLUMNS})
        SELECT a.id, a.id, s.id, s.name, s.server_type, s.tier, s.updated_at, a.status,
               lower(a.health_grade || ':' || s.server_type), -(extract(epoch FROM a.completed_at) * 1000000)::bigint,
-              s.name || ' ' || a.search_text
+              concat_ws(' ', s.name, a.manifest_tag, a.registry_image, a.local_image), a.manifest_digest
          FROM catalog_artifacts a JOIN servers s ON s.id = a.server_id
         WHERE a.server_id = ANY($1::uuid[])
        ON CONFLICT (entry_id) DO UPDATE SET ${ENTRY_UPDATE}`,
@@ -348,7 +370,7 @@ export class CatalogRepository {
     await m.query(
       `INSERT INTO catalog_entries (${ENTRY_COLUMNS})
        SELECT s.id, NULL, s.id, s.name, s.server_type, s.tier, s.updated_at, NULL,
-              lower('watchlist:' || s.server_type), 0, s.name
+              lower('watchlist:' || s.server_type), 0, s.name, NULL
          FROM servers s
         WHERE s.id = ANY($1::uuid[]) AND NOT EXISTS (SELECT 1 FROM catalog_artifacts a WHERE a.server_id = s.id)
        ON CONFLICT (entry_id) DO UPDATE SET ${ENTRY_UPDATE}`,

@@ -110,7 +110,7 @@ const GRADES = ['gold', 'silver', 'watchlist'];
 const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
 /** Deterministic, sortable-enough UUIDs so re-runs build the same data. */
 const uuid = (kind: number, n: number) => `${hex(kind, 8)}-0000-4000-8000-${hex(n, 12)}`;
-/** Random-looking like real digests, so trigram search sees realistic selectivity. */
+/** Random-looking like real digests, so digest search sees realistic selectivity. */
 const digestOf = (n: number) => `sha256:${createHash('sha256').update(String(n)).digest('hex')}`;
 
 const SEEDED_TABLES = ['servers', 'catalog_artifacts', 'catalog_entries', 'evaluation_certifications'];
@@ -232,14 +232,14 @@ export async function seedCatalog(
   await copyFrom(
     client,
     `COPY catalog_entries (entry_id, artifact_run_id, server_id, server_name, server_type, server_tier,
-                           server_updated_at, status, tier_key, sort_rank, search_text, list_row,
+                           server_updated_at, status, tier_key, sort_rank, search_text, manifest_digest, list_row,
                            list_row_fresh_until) FROM STDIN`,
     function* () {
       for (let r = 0; r < o.entries; r += 1) {
         const s = runServer(r);
         const name = serverName(s);
         const ms = base + r * 60_000;
-        const search = `${name} r${r} ${digestOf(r)} registry.example/${name}:r${r} mcp-host/${name}:local`;
+        const search = `${name} r${r} registry.example/${name}:r${r} mcp-host/${name}:local`;
         const row: CatalogRow = {
           entry_id: uuid(2, r),
           server_id: uuid(1, s),
@@ -278,7 +278,7 @@ export async function seedCatalog(
           .sort((a, b) => (a.policy_requirement < b.policy_requirement ? -1 : 1));
         const { entry, freshUntil } = buildEntry(row, certs, [], required.get(tierOf(s)) ?? [], now);
         const listRow = JSON.stringify(entry).replace(/\\/g, '\\\\');
-        yield `${row.entry_id}\t${row.artifact_run_id}\t${row.server_id}\t${name}\t${typeOf(s)}\t${tierOf(s)}\t${row.server_updated_at.toISOString()}\t${statusOf(r)}\t${`${gradeOf(r)}:${typeOf(s)}`.toLowerCase()}\t${row.sort_rank}\t${search}\t${listRow}\t${freshUntil === null ? '\\N' : freshUntil.toISOString()}\n`;
+        yield `${row.entry_id}\t${row.artifact_run_id}\t${row.server_id}\t${name}\t${typeOf(s)}\t${tierOf(s)}\t${row.server_updated_at.toISOString()}\t${statusOf(r)}\t${`${gradeOf(r)}:${typeOf(s)}`.toLowerCase()}\t${row.sort_rank}\t${search}\t${digestOf(r)}\t${listRow}\t${freshUntil === null ? '\\N' : freshUntil.toISOString()}\n`;
       }
     },
   );

@@ -31,7 +31,10 @@ export const marketplaceQuerySchema = z.object({
   status: queryText('label').optional(),
   /** Compared case-insensitively. */
   tier: queryText('label').optional(),
-  /** Substring search over server name, manifest tag/digest and image references. */
+  /**
+   * Case-insensitive search: a substring of the server name, manifest tag or image references, or the start of the
+   * manifest digest (at least 4 hex characters, with or without `sha256:`).
+   */
   q: queryText('query').optional(),
   limit: marketplaceLimitQuerySchema,
   cursor: cursorQuerySchema,
