@@ -54,6 +54,20 @@ export async function stopChild(
   if (!gone()) child.kill('SIGKILL');
 }
 
+/**
+ * The Node flags a service's image runs it with: what its Dockerfile's CMD puts between `node` and `dist/main.js`, so
+ * a benchmark measures the service as deployed.
+ */
+export function imageNodeFlags(app: string): string[] {
+  const dockerfile = readFileSync(join(ROOT, 'apps', app, 'Dockerfile'), 'utf8');
+  const cmd = dockerfile
+    .split('\n')
+    .filter((l) => l.startsWith('CMD '))
+    .at(-1);
+  const args = cmd ? (JSON.parse(cmd.slice(4)) as string[]) : [];
+  return args.slice(1, -1);
+}
+
 /** SERVICE_FLAGS: extra Node flags for a benchmark's service process (space-separated, e.g. `--trace-gc`). */
 export function serviceFlags(): string[] {
   return (process.env.SERVICE_FLAGS ?? '').split(/\s+/).filter(Boolean);

@@ -5,12 +5,12 @@
 // plan check (no sequential scan on the catalog or certification tables).
 //   pnpm --filter @mcp-host/bench marketplace [--entries N] [--certifications N] [--rate R] [--seconds S]
 import { fork, type ChildProcess } from 'node:child_process';
-import http from 'node:http';
 import { join, resolve } from 'node:path';
 import { Pool, type PoolClient } from 'pg';
 import { createTestDatabase } from '@mcp-host/platform/testing';
 import { percentile, printTable } from '../lib/stats';
-import { serviceFlags } from '../lib/children';
+import { imageNodeFlags, serviceFlags } from '../lib/children';
+import { RawHttpClient } from '../lib/raw-http';
 import { seedCatalog, type PgLikeClient } from '../../apps/marketplace/test/support/seed-catalog';
 
 function flag(name: string, fallback: number): number {
@@ -116,22 +116,19 @@ async function serial(send: () => Promise<boolean>, n: number): Promise<{ p50: n
   return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
 }
 
-function httpGet(agent: http.Agent, url: URL): Promise<boolean> {
-  return new Promise((resolvePromise) => {
-    const req = http.request(url, { agent }, (res) => {
-      res.on('data', () => undefined);
-      res.on('end', () => resolvePromise(res.statusCode === 200));
-    });
-    req.on('error', () => resolvePromise(false));
-    req.end();
-  });
-}
-
 async function startService(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
-  // SERVICE_PROF=DIR writes a V8 CPU profile of the service process into DIR; SERVICE_FLAGS adds Node flags to it.
+  // The service runs with its image's Node flags. SERVICE_PROF=DIR writes a V8 CPU profile of the service process
+  // into DIR; SERVICE_FLAGS adds Node flags after the image's (a later flag wins: `--max-semi-space-size=16` measures
+  // Node's default young generation).
   const prof = process.env.SERVICE_PROF;
   const child = fork(join(HERE, 'service-process.ts'), [], {
-    execArgv: ['--import', 'tsx', ...(prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : []), ...serviceFlags()],
+    execArgv: [
+      '--import',
+      'tsx',
+      ...(prof ? ['--cpu-prof', '--cpu-prof-dir', prof] : []),
+      ...imageNodeFlags('marketplace'),
+      ...serviceFlags(),
+    ],
     cwd: resolve(HERE, '..'),
     env: { ...process.env, ...env },
   });
@@ -317,11 +314,12 @@ async function main() {
       },
     ];
 
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+    // The service path's client reads every answer into one shared buffer: the measuring process's own garbage
+    // collection stays out of the service's figures (lib/raw-http.ts).
+    const client = new RawHttpClient(new URL(service.url));
     const rows: Record<string, string | number>[] = [];
     for (const q of queries) {
-      const url = new URL(q.path, service.url);
-      const viaService = () => httpGet(agent, url);
+      const viaService = () => client.get(q.path);
       await openLoop(viaService, Math.min(RATE, 200), WARMUP_SECONDS);
       await openLoop(q.direct, Math.min(RATE, 200), WARMUP_SECONDS);
       const svcSerial = await serial(viaService, SERIAL);
@@ -346,7 +344,7 @@ async function main() {
       });
       console.log(`${q.name}: service p99 ${svc.p99.toFixed(2)} ms, pg p99 ${pg.p99.toFixed(2)} ms`);
     }
-    agent.destroy();
+    client.close();
     printTable(
       `Marketplace, ${ENTRIES.toLocaleString('en')} entries / ${CERTIFICATIONS.toLocaleString('en')} certifications, open loop at ${RATE} req/s for ${SECONDS} s (goal: p99 ≤ 15 ms, no seq scan)`,
       rows,

@@ -222,8 +222,9 @@ function dockerfileProblems(name: string, text: string, manifests: string[]): st
   if (!finalStage.some((l) => /^HEALTHCHECK\s.*CMD \["node", "-e", ".*127\.0\.0\.1.*\/healthz/.test(l))) {
     problems.push('HEALTHCHECK on /healthz with node');
   }
-  if (!finalStage.includes('CMD ["node", "dist/main.js"]')) {
-    problems.push('CMD ["node", "dist/main.js"]');
+  // Node flags (a measured heap setting) may come between node and the entry point.
+  if (!finalStage.some((l) => /^CMD \["node", (?:"--[a-z-]+(?:=[\w.-]+)?", )*"dist\/main\.js"\]$/.test(l))) {
+    problems.push('CMD ["node", ...flags, "dist/main.js"]');
   }
   return problems;
 }
