@@ -51,13 +51,13 @@ class Connection {
     this.socket.destroy();
   }
 
-  private onRead(n: number, buf: Buffer): boolean {
+  private onRead(n: number, buf: Uint8Array): boolean {
     let offset = 0;
     while (offset < n && this.current) {
       if (this.remaining < 0) {
         const take = Math.min(n - offset, this.head.length - this.headLength);
         if (take === 0) return (this.finish(false), true);
-        buf.copy(this.head, this.headLength, offset, offset + take);
+        this.head.set(buf.subarray(offset, offset + take), this.headLength);
         const before = this.headLength;
         this.headLength += take;
         const end = this.head.subarray(0, this.headLength).indexOf(HEADER_END);
