@@ -11,6 +11,7 @@ import { createTestDatabase } from '@mcp-host/platform/testing';
 import { percentile, printTable } from '../lib/stats';
 import { imageNodeFlags, serviceFlags } from '../lib/children';
 import { RawHttpClient } from '../lib/raw-http';
+import { describePauses, recordGcPauses, type GcPause } from '../lib/gc-pauses';
 import { seedCatalog, type PgLikeClient } from '../../apps/marketplace/test/support/seed-catalog';
 
 function flag(name: string, fallback: number): number {
@@ -60,12 +61,34 @@ interface LoadResult {
   achieved: number;
   errors: number;
   lagMs: number;
+  /** When the run started, as epoch milliseconds. */
+  startEpochMs: number;
+  /** Answers slower than the goal, grouped into bursts (ms from the run's start, how many, the slowest). */
+  bursts: { atMs: number; count: number; worstMs: number }[];
+}
+
+const GOAL_MS = 15;
+
+/** Groups the answers slower than the goal that were due within 50 ms of each other. */
+function burstsOf(slow: [number, number][]): LoadResult['bursts'] {
+  const out: LoadResult['bursts'] = [];
+  let last = -Infinity;
+  for (const [at, ms] of slow.sort((a, b) => a[0] - b[0])) {
+    const b = out[out.length - 1];
+    if (b && at - last <= 50) {
+      b.count += 1;
+      b.worstMs = Math.max(b.worstMs, ms);
+    } else out.push({ atMs: at, count: 1, worstMs: ms });
+    last = at;
+  }
+  return out;
 }
 
 /** Open loop: sends on a fixed schedule whatever the answers do, and measures each from its scheduled send. */
 async function openLoop(send: () => Promise<boolean>, rate: number, seconds: number): Promise<LoadResult> {
   const total = Math.round(rate * seconds);
   const latencies: number[] = [];
+  const slow: [number, number][] = [];
   let errors = 0;
   let done = 0;
   let lag = 0;
@@ -80,8 +103,12 @@ async function openLoop(send: () => Promise<boolean>, rate: number, seconds: num
         i += 1;
         send()
           .then((ok) => {
-            if (ok) latencies.push(performance.now() - scheduled);
-            else errors += 1;
+            const ms = performance.now() - scheduled;
+            if (!ok) errors += 1;
+            else {
+              latencies.push(ms);
+              if (ms > GOAL_MS) slow.push([scheduled - start, ms]);
+            }
           })
           .catch(() => {
             errors += 1;
@@ -102,6 +129,8 @@ async function openLoop(send: () => Promise<boolean>, rate: number, seconds: num
     achieved: latencies.length / elapsed,
     errors,
     lagMs: lag,
+    bursts: burstsOf(slow),
+    startEpochMs: performance.timeOrigin + start,
   };
 }
 
@@ -318,7 +347,10 @@ async function main() {
     // collection stays out of the service's figures (lib/raw-http.ts).
     const client = new RawHttpClient(new URL(service.url));
     const rows: Record<string, string | number>[] = [];
-    for (const q of queries) {
+    // BENCH_ONLY=a,b: only the queries whose names contain one of these; BENCH_TIMELINE=1: when the slow answers fell.
+    const only = process.env.BENCH_ONLY?.split(',').filter(Boolean);
+    const benchPauses = recordGcPauses();
+    for (const q of queries.filter((x) => !only || only.some((o) => x.name.includes(o)))) {
       const viaService = () => client.get(q.path);
       await openLoop(viaService, Math.min(RATE, 200), WARMUP_SECONDS);
       await openLoop(q.direct, Math.min(RATE, 200), WARMUP_SECONDS);
@@ -343,6 +375,27 @@ async function main() {
         'seq scans': explain ? seqScans(explain as PlanNode).join(',') || 'none' : '-',
       });
       console.log(`${q.name}: service p99 ${svc.p99.toFixed(2)} ms, pg p99 ${pg.p99.toFixed(2)} ms`);
+      if (process.env.BENCH_TIMELINE === '1') {
+        const show = (b: LoadResult['bursts']) =>
+          b.map((x) => `${(x.atMs / 1000).toFixed(2)}s ${x.count}x<=${x.worstMs.toFixed(0)}ms`).join(', ') ||
+          'none';
+        const end = (r: LoadResult) => r.startEpochMs + SECONDS * 1000 + 1000;
+        const servicePauses = await new Promise<GcPause[]>((res) => {
+          service.child.once('message', (m: { gc: GcPause[] }) => res(m.gc));
+          service.child.send({ ask: 'gc' });
+        });
+        console.log(`  service path, answers over ${GOAL_MS} ms: ${show(svc.bursts)}`);
+        console.log(
+          `    service GC pauses >= 2 ms: ${describePauses(servicePauses, svc.startEpochMs, end(svc))}`,
+        );
+        console.log(
+          `    bench GC pauses >= 2 ms: ${describePauses(benchPauses(), svc.startEpochMs, end(svc))}`,
+        );
+        console.log(`  pg path, answers over ${GOAL_MS} ms: ${show(pg.bursts)}`);
+        console.log(
+          `    bench GC pauses >= 2 ms: ${describePauses(benchPauses(), pg.startEpochMs, end(pg))}`,
+        );
+      }
     }
     client.close();
     printTable(

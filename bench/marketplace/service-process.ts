@@ -3,6 +3,7 @@
 import { resolve } from 'node:path';
 import { createServiceApp } from '@mcp-host/platform';
 import type { DynamicModule } from '@nestjs/common';
+import { recordGcPauses } from '../lib/gc-pauses';
 
 interface MarketplaceDist {
   MarketplaceModule: { forRoot(): DynamicModule };
@@ -15,8 +16,11 @@ const { MarketplaceModule } = require(`${dist}/index.js`) as MarketplaceDist;
 async function main() {
   const service = await createServiceApp(MarketplaceModule.forRoot());
   const url = await service.listen();
+  const pauses = recordGcPauses();
   process.on('message', (msg: { ask: string }) => {
     if (msg.ask === 'stop') void service.close().then(() => process.exit(0));
+    // The service's collection pauses, for the benchmark's timeline.
+    if (msg.ask === 'gc') process.send?.({ gc: pauses() });
   });
   process.send?.({ url });
 }
