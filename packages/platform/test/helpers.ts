@@ -45,6 +45,23 @@ export function serviceEnv(url: string, brokers: string[], extra: Record<string,
   };
 }
 
+/**
+ * The ledger fixture service with no broker reachable, no outbox relay and no consumer: for tests of the kit's
+ * database side, where what a service writes stays in its tables for the test to read.
+ */
+export function databaseOnlyApp(url: string, schema: string) {
+  return fixture.platform.createServiceApp(
+    fixture.ledgerModule({
+      env: serviceEnv(url, ['127.0.0.1:1'], {
+        OUTBOX_RELAY_ENABLED: 'false',
+        EVENT_CONSUMER_ENABLED: 'false',
+      }),
+      schema,
+      logDestination: quietLogs(),
+    }),
+  );
+}
+
 export function rawKafka(brokers: string[]) {
   return new Kafka({ clientId: 'test-raw', brokers, logLevel: logLevel.NOTHING });
 }

@@ -4,14 +4,14 @@
 import { DataSource, type EntityManager } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '../src/testing';
 import type { OutboxService } from '../src/events/outbox.service';
-import { fixture, quietLogs, serviceEnv } from './helpers';
+import { databaseOnlyApp, fixture } from './helpers';
 
 // The built kit, as the fixture service runs it (a class from src would be another class to Nest).
-const { createServiceApp, outboxSavepoint, rollbackOutboxTo } = fixture.platform;
+const { outboxSavepoint, rollbackOutboxTo } = fixture.platform;
 
 describe('outbox in a transaction', () => {
   let db: TestDatabase;
-  let app: Awaited<ReturnType<typeof createServiceApp>>;
+  let app: Awaited<ReturnType<typeof databaseOnlyApp>>;
   let ds: DataSource;
   let outbox: OutboxService;
   const schema = 'deferral';
@@ -19,16 +19,7 @@ describe('outbox in a transaction', () => {
   beforeAll(async () => {
     db = await createTestDatabase('platform_outbox_deferral');
     // No relay and no consumer: the outbox keeps what commits, so the test can read it.
-    app = await createServiceApp(
-      fixture.ledgerModule({
-        env: serviceEnv(db.url, ['127.0.0.1:1'], {
-          OUTBOX_RELAY_ENABLED: 'false',
-          EVENT_CONSUMER_ENABLED: 'false',
-        }),
-        schema,
-        logDestination: quietLogs(),
-      }),
-    );
+    app = await databaseOnlyApp(db.url, schema);
     ds = app.app.get(DataSource);
     outbox = app.app.get(fixture.platform.OutboxService);
   });

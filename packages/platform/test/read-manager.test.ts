@@ -2,28 +2,19 @@
 // its answers and errors keep the shapes TypeORM's manager gives, so repositories cannot tell the two apart.
 import { DataSource, QueryFailedError } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '../src/testing';
-import { fixture, quietLogs, serviceEnv } from './helpers';
+import { databaseOnlyApp, fixture } from './helpers';
 
-const { createServiceApp, Transactions, classifyDatabaseError } = fixture.platform;
+const { Transactions, classifyDatabaseError } = fixture.platform;
 
 describe('read manager', () => {
   let db: TestDatabase;
-  let app: Awaited<ReturnType<typeof createServiceApp>>;
+  let app: Awaited<ReturnType<typeof databaseOnlyApp>>;
   let ds: DataSource;
   let tx: InstanceType<typeof Transactions>;
 
   beforeAll(async () => {
     db = await createTestDatabase('platform_read_manager');
-    app = await createServiceApp(
-      fixture.ledgerModule({
-        env: serviceEnv(db.url, ['127.0.0.1:1'], {
-          OUTBOX_RELAY_ENABLED: 'false',
-          EVENT_CONSUMER_ENABLED: 'false',
-        }),
-        schema: 'reads',
-        logDestination: quietLogs(),
-      }),
-    );
+    app = await databaseOnlyApp(db.url, 'reads');
     ds = app.app.get(DataSource);
     tx = app.app.get(Transactions);
     await ds.query(

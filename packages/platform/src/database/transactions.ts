@@ -32,7 +32,8 @@ export class Transactions {
  * collection: measured on a catalog page (51 rows of 2 KiB) at 500 statements a second, 61% of young memory
  * survived each scavenge and a full collection ran every second, against 0.1% and none on the pool. Answers and
  * errors keep TypeORM's shapes: rows (`[rows, rowCount]` for UPDATE and DELETE), and a QueryFailedError around the
- * driver's error. Statements outside a transaction have no subscribers to tell, so nothing else changes.
+ * driver's error. What the pool path skips is TypeORM's per-statement beforeQuery/afterQuery broadcast; no
+ * subscriber in the kit or the services listens for it.
  */
 function readManager(dataSource: DataSource): Manager {
   const pool = (): Pool => (dataSource.driver as unknown as { master: Pool }).master;
