@@ -23,4 +23,16 @@ pnpm exec turbo run typecheck lint --output-logs=errors-only
 echo "== contract drift"
 node packages/contracts/dist/generate-schemas.js --check
 echo "== tests"
-pnpm exec turbo run test --concurrency=1 --continue --output-logs=full
+# The whole log is long, and a CI page often shows only its end: on failure, the failing tests are printed
+# again last, with their first lines of cause.
+log="$(mktemp "${TMPDIR:-/tmp}/mcp-host-test.XXXXXX")"
+trap 'rm -f "$log"' EXIT
+status=0
+pnpm exec turbo run test --concurrency=1 --continue --output-logs=full 2>&1 | tee "$log" || status=$?
+if [ "$status" -ne 0 ]; then
+  echo
+  echo "== failing tests (repeated from above)"
+  grep -E '^[^ ]+:test: (FAIL |  ●|Tests: )' "$log" | grep -v '● Console' | head -80 || true
+  awk '/:test:   ● / && !/● Console/ {n = 25} n > 0 {print; n--}' "$log" | head -200 || true
+fi
+exit "$status"

@@ -55,11 +55,16 @@ export class CatalogRenderer {
     if (rows.length === 0) return [];
     const runIds = rows.flatMap((r) => (r.artifact_run_id ? [r.artifact_run_id] : []));
     const digests = [...new Set(rows.flatMap((r) => (r.manifest_digest ? [r.manifest_digest] : [])))];
-    const [certs, promotions, tiers] = await Promise.all([
-      this.evaluations.forArtifacts(m, runIds, now),
-      this.promotions.forDigests(m, digests),
-      this.requirements.all(m),
-    ]);
+    const reads = [
+      () => this.evaluations.forArtifacts(m, runIds, now),
+      () => this.promotions.forDigests(m, digests),
+      () => this.requirements.all(m),
+    ] as const;
+    // A transaction holds one connection, where pg only queues concurrent statements (and pg 9 refuses them);
+    // a pool-backed reader runs the three on their own connections.
+    const [certs, promotions, tiers] = m.queryRunner
+      ? [await reads[0](), await reads[1](), await reads[2]()]
+      : await Promise.all([reads[0](), reads[1](), reads[2]()]);
     const certsOf = groupBy<CertificationRow>(certs, (c) => c.artifact_run_id);
     const promotionsOf = groupBy<PromotionRow>(promotions, (p) => p.manifest_digest);
     const required = new Map(tiers.map((t) => [t.tier, t.requirements]));
