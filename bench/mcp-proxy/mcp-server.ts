@@ -31,7 +31,62 @@ function buildServer(): Server {
   return server;
 }
 
+/**
+ * MCP_UPSTREAM=minimal: the same `echo` tool answered by a few lines of JSON-RPC over one JSON body (what a
+ * stateless server answers to POST), with no SDK. It costs the upstream a small fraction of the SDK's CPU per call,
+ * so the gateway, not the server, is what saturates: the gateway's own ceiling on these cores.
+ */
+function minimalAnswer(message: {
+  id?: unknown;
+  method?: string;
+  params?: { arguments?: { text?: unknown } };
+}) {
+  switch (message.method ?? '') {
+    case 'initialize':
+      return {
+        protocolVersion: '2025-06-18',
+        capabilities: { tools: {} },
+        serverInfo: { name: 'bench-echo-minimal', version: '1.0.0' },
+      };
+    case 'ping':
+      return {};
+    case 'tools/list':
+      return { tools: [{ name: 'echo', description: 'Echoes its text.', inputSchema: { type: 'object' } }] };
+    case 'tools/call': {
+      const text = message.params?.arguments?.text;
+      return { content: [{ type: 'text', text: typeof text === 'string' ? text : '' }] };
+    }
+    default:
+      return undefined;
+  }
+}
+
+const minimal = (req: http.IncomingMessage, res: http.ServerResponse) => {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    if (req.method !== 'POST') {
+      res.writeHead(405, { allow: 'POST' }).end();
+      return;
+    }
+    const message = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { id?: unknown; method?: string };
+    if (message.id === undefined) {
+      res.writeHead(202).end();
+      return;
+    }
+    const result = minimalAnswer(message);
+    const body = JSON.stringify(
+      result === undefined
+        ? { jsonrpc: '2.0', id: message.id, error: { code: -32601, message: 'Method not found' } }
+        : { jsonrpc: '2.0', id: message.id, result },
+    );
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  });
+};
+
 const httpServer = http.createServer((req, res) => {
+  if (process.env.MCP_UPSTREAM === 'minimal') return minimal(req, res);
   void (async () => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);

@@ -4,7 +4,9 @@
 // grant rules on the server, the grant decision function alone against a no-op, and audit rows written per call.
 // The gateway (built dist), the MCP server (official SDK, stateless, one `echo` tool) and the broker each run in
 // their own process; the server is registered the way the runtime does it, by a runtime.server.status_changed event,
-// and the grants by grant.created events, through the broker.
+// and the grants by grant.created events, through the broker. Then (MINIMAL_UPSTREAM=0 skips it) the open loops and the
+// saturation run again against a second server that answers tools/call in a few lines of JSON-RPC with no SDK: the SDK
+// server bounds both paths long before the gateway does, so only this shows the gateway's own ceiling on the cores.
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -44,13 +46,19 @@ const GRANTS = Number(process.env.GRANTS ?? 1000);
 const DECISIONS = Number(process.env.DECISIONS ?? 200_000);
 const DRAIN_LIMIT_MS = Number(process.env.DRAIN_LIMIT_MS ?? 10_000);
 const SETTLE_MS = Number(process.env.SETTLE_MS ?? 1_000);
+const MINIMAL_UPSTREAM = process.env.MINIMAL_UPSTREAM !== '0';
 const HERE = __dirname;
 
-/** Forks a TypeScript child; GATEWAY_PROF=DIR writes a V8 CPU profile of the gateway process into DIR. */
+/**
+ * Forks a TypeScript child; GATEWAY_PROF=DIR writes a V8 CPU profile of the gateway process into DIR, and
+ * GATEWAY_NODE_FLAGS adds Node flags to it (e.g. `--trace-gc`).
+ */
 function forkTs(file: string, env: NodeJS.ProcessEnv): ChildProcess {
-  const prof = file === 'gateway-process.ts' && process.env.GATEWAY_PROF;
+  const gateway = file === 'gateway-process.ts';
+  const prof = gateway && process.env.GATEWAY_PROF;
+  const flags = gateway ? (process.env.GATEWAY_NODE_FLAGS ?? '').split(' ').filter(Boolean) : [];
   return fork(join(HERE, file), [], {
-    execArgv: [...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), '--import', 'tsx'],
+    execArgv: [...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), ...flags, '--import', 'tsx'],
     cwd: resolve(HERE, '..'),
     env: { ...process.env, ...env },
   });
@@ -182,42 +190,50 @@ async function main(): Promise<void> {
     if (minted.status !== 201) throw new Error(`minting the bench token: ${minted.status}`);
     const { token, id: tokenId } = (await minted.json()) as { token: string; id: string };
     const caller = { tokenId, subject: 'bench-agent@example.com' };
-    const serverId = randomUUID();
     const grants = benchGrants(GRANTS, caller);
-    const now = new Date().toISOString();
-    await publish(
-      'grant.created',
-      grants.map((g) => ({
-        ...g,
-        allow_tools: [...g.allow_tools],
-        deny_tools: [...g.deny_tools],
-        server_id: serverId,
-        version: 1,
-        created_by: 'bench@example.com',
-        created_at: now,
-      })),
-    );
-    await publish('runtime.server.status_changed', [
-      {
-        server_id: serverId,
-        from_status: 'deploying',
-        to_status: 'running',
-        reason: null,
-        version: 1,
-        changed_at: now,
-        endpoint,
-      },
-    ]);
-    const headers = mcpHeaders(token);
-    const direct: Target = { name: 'direct', url: new URL(endpoint), headers };
-    const via: Target = { name: 'gateway', url: new URL(`/mcp/${serverId}`, gatewayUrl), headers };
-    await waitUntil('the grants and the endpoint to be projected', async () => {
+    const firstServerId = randomUUID();
+    // A server is registered the way the runtime and the policy engine announce it: its grants, then its endpoint.
+    const register = async (serverId: string, endpoint: string) => {
+      const now = new Date().toISOString();
+      await publish(
+        'grant.created',
+        grants.map((g) => ({
+          ...g,
+          // A grant belongs to one server: the first server keeps the ids the decision bench uses.
+          id: serverId === firstServerId ? g.id : randomUUID(),
+          allow_tools: [...g.allow_tools],
+          deny_tools: [...g.deny_tools],
+          server_id: serverId,
+          version: 1,
+          created_by: 'bench@example.com',
+          created_at: now,
+        })),
+      );
+      await publish('runtime.server.status_changed', [
+        {
+          server_id: serverId,
+          from_status: 'deploying',
+          to_status: 'running',
+          reason: null,
+          version: 1,
+          changed_at: now,
+          endpoint,
+        },
+      ]);
+    };
+    const projected = async (serverId: string, via: Target) => {
       const { rows } = await pg.query<{ n: string }>(
         'SELECT count(*) AS n FROM gateway.mcp_grants WHERE server_id = $1',
         [serverId],
       );
       return Number(rows[0].n) === grants.length && (await single(via));
-    });
+    };
+    const serverId = firstServerId;
+    await register(serverId, endpoint);
+    const headers = mcpHeaders(token);
+    const direct: Target = { name: 'direct', url: new URL(endpoint), headers };
+    const via: Target = { name: 'gateway', url: new URL(`/mcp/${serverId}`, gatewayUrl), headers };
+    await waitUntil('the grants and the endpoint to be projected', () => projected(serverId, via));
     if (!(await single(direct))) throw new Error('the MCP server does not answer tools/call');
     console.error(`[mcp-proxy] ready after ${((Date.now() - started) / 1000).toFixed(1)} s; warming up`);
 
@@ -230,15 +246,31 @@ async function main(): Promise<void> {
     const openRows: Record<string, string | number>[] = [];
     const addedRows: Record<string, string | number>[] = [];
     const goals: Record<string, string | number>[] = [];
+    /** Both paths at one rate, one after the other: their rows, and what the gateway added, go in the tables. */
+    const openPair = async (suffix: string, p: typeof pids, to: Target, through: Target, rate: number) => {
+      await sleep(SETTLE_MS);
+      const d = await withCpu(p, () => openLoop(to, rate, SECONDS, DRAIN_LIMIT_MS));
+      await sleep(SETTLE_MS);
+      const g = await withCpu(p, () => openLoop(through, rate, SECONDS, DRAIN_LIMIT_MS));
+      const dRow = openRow(`direct${suffix}`, d);
+      const gRow = openRow(`gateway${suffix}`, g);
+      openRows.push(dRow, gRow);
+      addedRows.push({
+        'rate calls/s': `${rate}${suffix}`,
+        'direct p50 ms': d.p50,
+        'gateway p50 ms': g.p50,
+        'added p50 ms': g.p50 - d.p50,
+        'direct p99 ms': d.p99,
+        'gateway p99 ms': g.p99,
+        'added p99 ms': g.p99 - d.p99,
+        'errors direct/gateway': `${d.errors} / ${g.errors}`,
+        'unanswered direct/gateway': `${d.unanswered} / ${g.unanswered}`,
+      });
+      return { d, g, dRow, gRow };
+    };
     for (const rate of RATES) {
       console.error(`[mcp-proxy] open loop at ${rate} calls/s`);
-      await sleep(SETTLE_MS);
-      const d = await withCpu(pids, () => openLoop(direct, rate, SECONDS, DRAIN_LIMIT_MS));
-      await sleep(SETTLE_MS);
-      const g = await withCpu(pids, () => openLoop(via, rate, SECONDS, DRAIN_LIMIT_MS));
-      const dRow = openRow('direct', d);
-      const gRow = openRow('gateway', g);
-      openRows.push(dRow, gRow);
+      const { d, g, dRow, gRow } = await openPair('', pids, direct, via, rate);
       // An added latency means something only when both paths carried the rate.
       const both = dRow.carried === 'yes' && gRow.carried === 'yes';
       const queueing = [dRow.carried === 'yes' ? '' : 'direct', gRow.carried === 'yes' ? '' : 'gateway']
@@ -247,17 +279,6 @@ async function main(): Promise<void> {
       const verdict = (ok: boolean) => (!both ? `NO (${queueing} queueing at this rate)` : ok ? 'yes' : 'NO');
       const addedP50 = g.p50 - d.p50;
       const addedP99 = g.p99 - d.p99;
-      addedRows.push({
-        'rate calls/s': rate,
-        'direct p50 ms': d.p50,
-        'gateway p50 ms': g.p50,
-        'added p50 ms': addedP50,
-        'direct p99 ms': d.p99,
-        'gateway p99 ms': g.p99,
-        'added p99 ms': addedP99,
-        'errors direct/gateway': `${d.errors} / ${g.errors}`,
-        'unanswered direct/gateway': `${d.unanswered} / ${g.unanswered}`,
-      });
       goals.push(
         {
           goal: `added p50 ≤ 1 ms at ${rate}/s`,
@@ -314,7 +335,7 @@ async function main(): Promise<void> {
       },
     );
 
-    // Audit rows: the writer batches every 50 ms; wait until the count stops moving (or reaches the calls issued).
+    // Audit rows: the writer batches (MCP_AUDIT_FLUSH_INTERVAL_MS); wait until the count stops moving (or reaches the calls issued).
     // A call answered by the gateway must have exactly one row. A call an overloaded open loop abandoned may or may
     // not have reached the door, so with abandoned calls the row count can only be bounded.
     const gw = callCounts.get('gateway') ?? { issued: 0, answered: 0, abandoned: 0 };
@@ -365,6 +386,61 @@ async function main(): Promise<void> {
                 : 'NO',
           },
     );
+
+    // The gateway's own ceiling: the same saturation against an upstream that costs almost nothing per call (no
+    // SDK), so that the gateway is what saturates. The SDK server above bounds both paths long before the gateway.
+    if (MINIMAL_UPSTREAM) {
+      const minimal = forkTs('mcp-server.ts', { MCP_UPSTREAM: 'minimal' });
+      try {
+        const { port: minimalPort } = await nextMessage<{ port: number }>(
+          minimal,
+          (m) => typeof m.port === 'number',
+        );
+        const minimalId = randomUUID();
+        const minimalEndpoint = `http://127.0.0.1:${minimalPort}/mcp`;
+        await register(minimalId, minimalEndpoint);
+        const mDirect: Target = { name: 'direct-minimal', url: new URL(minimalEndpoint), headers };
+        const mVia: Target = {
+          name: 'gateway-minimal',
+          url: new URL(`/mcp/${minimalId}`, gatewayUrl),
+          headers,
+        };
+        await waitUntil('the minimal upstream to be projected', () => projected(minimalId, mVia));
+        await closedLoop(mVia, 8, WARMUP_SECONDS);
+        const mPids = { gateway: gateway.pid, server: minimal.pid };
+        for (const rate of RATES) {
+          console.error(`[mcp-proxy] open loop at ${rate} calls/s, minimal upstream`);
+          await openPair(', minimal upstream', mPids, mDirect, mVia, rate);
+        }
+        console.error(`[mcp-proxy] gateway ceiling against a minimal upstream, ${CONCURRENCY} callers`);
+        await sleep(SETTLE_MS);
+        const md = await withCpu(mPids, () => closedLoop(mDirect, CONCURRENCY, SAT_SECONDS));
+        await sleep(SETTLE_MS);
+        const mg = await withCpu(mPids, () => closedLoop(mVia, CONCURRENCY, SAT_SECONDS));
+        for (const [path, r] of [
+          ['direct, minimal upstream', md],
+          [`gateway (${grants.length} grants), minimal upstream`, mg],
+        ] as const) {
+          satRows.push({
+            path,
+            callers: CONCURRENCY,
+            'calls/s': Math.round(r.rps),
+            'p50 ms': r.p50,
+            'p99 ms': r.p99,
+            errors: r.errors,
+            'CPU ms/call gateway': r.cpu.gateway,
+            'CPU ms/call server': r.cpu.server,
+          });
+        }
+        goals.push({
+          goal: 'gateway ceiling ≥ 3,000 calls/s (minimal upstream)',
+          measured: `${Math.round(mg.rps)} calls/s`,
+          met: mg.rps >= 3000 ? 'yes' : 'NO',
+        });
+      } finally {
+        await stopChild(minimal);
+      }
+    }
 
     console.error('[mcp-proxy] decision function alone');
     const decision = decisionBench(grants, caller, DECISIONS);

@@ -147,6 +147,9 @@ export const gatewayConfigShape = {
     .min(1)
     .default('sub')
     .describe('The JWT claim naming the caller (the subject services see).'),
+  MCP_AUDIT_FLUSH_INTERVAL_MS: envInt(250, 10, 60_000).describe(
+    'Longest a tools/call audit record waits in memory before its batch is written (rows and mcp.tool.called events in one transaction); a full batch of 500 is written at once. Each batch costs a transaction and a relay round, so a longer wait costs less CPU per call at low rates.',
+  ),
 };
 
 export type GatewayConfig = BaseConfig & z.infer<z.ZodObject<typeof gatewayConfigShape>>;
