@@ -69,7 +69,14 @@ const minimal = (req: http.IncomingMessage, res: http.ServerResponse) => {
       res.writeHead(405, { allow: 'POST' }).end();
       return;
     }
-    const message = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { id?: unknown; method?: string };
+    let message: { id?: unknown; method?: string };
+    try {
+      message = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof message;
+    } catch {
+      const error = { jsonrpc: '2.0', id: null, error: { code: -32700, message: 'Parse error' } };
+      res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify(error));
+      return;
+    }
     if (message.id === undefined) {
       res.writeHead(202).end();
       return;

@@ -33,6 +33,7 @@ import {
   openLoop,
   callCounts,
   single,
+  type ClosedLoopResult,
   type OpenLoopResult,
   type Target,
 } from './load';
@@ -108,6 +109,20 @@ async function withCpu<T extends { ok: number }>(
   return {
     ...r,
     cpu: { gateway: (cpuMs(pids.gateway) - g0) / calls, server: (cpuMs(pids.server) - s0) / calls },
+  };
+}
+
+/** One saturation row: a closed loop's throughput, latency and CPU per call. */
+function satRow(path: string, r: ClosedLoopResult & { cpu: CpuPerCall }): Record<string, string | number> {
+  return {
+    path,
+    callers: CONCURRENCY,
+    'calls/s': Math.round(r.rps),
+    'p50 ms': r.p50,
+    'p99 ms': r.p99,
+    errors: r.errors,
+    'CPU ms/call gateway': r.cpu.gateway,
+    'CPU ms/call server': r.cpu.server,
   };
 }
 
@@ -191,7 +206,6 @@ async function main(): Promise<void> {
     const { token, id: tokenId } = (await minted.json()) as { token: string; id: string };
     const caller = { tokenId, subject: 'bench-agent@example.com' };
     const grants = benchGrants(GRANTS, caller);
-    const firstServerId = randomUUID();
     // A server is registered the way the runtime and the policy engine announce it: its grants, then its endpoint.
     const register = async (serverId: string, endpoint: string) => {
       const now = new Date().toISOString();
@@ -199,8 +213,8 @@ async function main(): Promise<void> {
         'grant.created',
         grants.map((g) => ({
           ...g,
-          // A grant belongs to one server: the first server keeps the ids the decision bench uses.
-          id: serverId === firstServerId ? g.id : randomUUID(),
+          // A grant belongs to one server, so each server's copy of the list gets its own ids.
+          id: randomUUID(),
           allow_tools: [...g.allow_tools],
           deny_tools: [...g.deny_tools],
           server_id: serverId,
@@ -228,7 +242,7 @@ async function main(): Promise<void> {
       );
       return Number(rows[0].n) === grants.length && (await single(via));
     };
-    const serverId = firstServerId;
+    const serverId = randomUUID();
     await register(serverId, endpoint);
     const headers = mcpHeaders(token);
     const direct: Target = { name: 'direct', url: new URL(endpoint), headers };
@@ -300,28 +314,7 @@ async function main(): Promise<void> {
     const sg = await withCpu(pids, () => closedLoop(via, CONCURRENCY, SAT_SECONDS));
     const loadAtEnd = loadavg()[0];
     const ratio = sg.rps / sd.rps;
-    const satRows = [
-      {
-        path: 'direct',
-        callers: CONCURRENCY,
-        'calls/s': Math.round(sd.rps),
-        'p50 ms': sd.p50,
-        'p99 ms': sd.p99,
-        errors: sd.errors,
-        'CPU ms/call gateway': sd.cpu.gateway,
-        'CPU ms/call server': sd.cpu.server,
-      },
-      {
-        path: `gateway (${grants.length} grants)`,
-        callers: CONCURRENCY,
-        'calls/s': Math.round(sg.rps),
-        'p50 ms': sg.p50,
-        'p99 ms': sg.p99,
-        errors: sg.errors,
-        'CPU ms/call gateway': sg.cpu.gateway,
-        'CPU ms/call server': sg.cpu.server,
-      },
-    ];
+    const satRows = [satRow('direct', sd), satRow(`gateway (${grants.length} grants)`, sg)];
     goals.push(
       {
         goal: 'saturation ≥ 50% of direct',
@@ -335,7 +328,8 @@ async function main(): Promise<void> {
       },
     );
 
-    // Audit rows: the writer batches (MCP_AUDIT_FLUSH_INTERVAL_MS); wait until the count stops moving (or reaches the calls issued).
+    // Audit rows: the writer batches (MCP_AUDIT_FLUSH_INTERVAL_MS); wait until the count stops moving (or reaches
+    // the calls issued).
     // A call answered by the gateway must have exactly one row. A call an overloaded open loop abandoned may or may
     // not have reached the door, so with abandoned calls the row count can only be bounded.
     const gw = callCounts.get('gateway') ?? { issued: 0, answered: 0, abandoned: 0 };
@@ -417,21 +411,10 @@ async function main(): Promise<void> {
         const md = await withCpu(mPids, () => closedLoop(mDirect, CONCURRENCY, SAT_SECONDS));
         await sleep(SETTLE_MS);
         const mg = await withCpu(mPids, () => closedLoop(mVia, CONCURRENCY, SAT_SECONDS));
-        for (const [path, r] of [
-          ['direct, minimal upstream', md],
-          [`gateway (${grants.length} grants), minimal upstream`, mg],
-        ] as const) {
-          satRows.push({
-            path,
-            callers: CONCURRENCY,
-            'calls/s': Math.round(r.rps),
-            'p50 ms': r.p50,
-            'p99 ms': r.p99,
-            errors: r.errors,
-            'CPU ms/call gateway': r.cpu.gateway,
-            'CPU ms/call server': r.cpu.server,
-          });
-        }
+        satRows.push(
+          satRow('direct, minimal upstream', md),
+          satRow(`gateway (${grants.length} grants), minimal upstream`, mg),
+        );
         goals.push({
           goal: 'gateway ceiling ≥ 3,000 calls/s (minimal upstream)',
           measured: `${Math.round(mg.rps)} calls/s`,
