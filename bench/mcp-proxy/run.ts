@@ -80,11 +80,14 @@ async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs 
   throw new Error(`timed out waiting for ${what}`);
 }
 
-/** CPU time (user + system) a process has used so far, ms, from /proc (clock ticks of 10 ms). */
-function cpuMs(pid: number | undefined): number {
+/**
+ * CPU time (user + system) a process has used so far, ms, from /proc (clock ticks of 10 ms); with `mainThread`, only
+ * its main thread's (the event loop's; the process figure also counts V8's and libuv's helper threads and a worker).
+ */
+function cpuMs(pid: number | undefined, mainThread = false): number {
   if (pid === undefined) return NaN;
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) * 10;
   } catch {
@@ -94,6 +97,8 @@ function cpuMs(pid: number | undefined): number {
 
 interface CpuPerCall {
   gateway: number;
+  /** The gateway's main thread alone: the loop that proxies the calls. */
+  gatewayLoop: number;
   server: number;
 }
 
@@ -103,12 +108,17 @@ async function withCpu<T extends { ok: number }>(
   phase: () => Promise<T>,
 ): Promise<T & { cpu: CpuPerCall }> {
   const g0 = cpuMs(pids.gateway);
+  const l0 = cpuMs(pids.gateway, true);
   const s0 = cpuMs(pids.server);
   const r = await phase();
   const calls = Math.max(1, r.ok);
   return {
     ...r,
-    cpu: { gateway: (cpuMs(pids.gateway) - g0) / calls, server: (cpuMs(pids.server) - s0) / calls },
+    cpu: {
+      gateway: (cpuMs(pids.gateway) - g0) / calls,
+      gatewayLoop: (cpuMs(pids.gateway, true) - l0) / calls,
+      server: (cpuMs(pids.server) - s0) / calls,
+    },
   };
 }
 
@@ -122,6 +132,7 @@ function satRow(path: string, r: ClosedLoopResult & { cpu: CpuPerCall }): Record
     'p99 ms': r.p99,
     errors: r.errors,
     'CPU ms/call gateway': r.cpu.gateway,
+    'CPU ms/call gateway loop': r.cpu.gatewayLoop,
     'CPU ms/call server': r.cpu.server,
   };
 }
@@ -144,6 +155,7 @@ function openRow(path: string, r: OpenLoopResult & { cpu: CpuPerCall }): Record<
     'send lag max ms': r.lagMs,
     'drain ms': r.drainMs,
     'CPU ms/call gateway': r.cpu.gateway,
+    'CPU ms/call gateway loop': r.cpu.gatewayLoop,
     'CPU ms/call server': r.cpu.server,
     carried: carried ? 'yes' : 'NO (queueing)',
   };

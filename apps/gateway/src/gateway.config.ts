@@ -147,6 +147,14 @@ export const gatewayConfigShape = {
     .min(1)
     .default('sub')
     .describe('The JWT claim naming the caller (the subject services see).'),
+  // The kit runs the relay on the service thread by default; the gateway publishes an event per tools/call, so its
+  // relay runs on a thread of its own, off the loop that proxies the calls.
+  OUTBOX_RELAY_THREAD: z
+    .enum(['main', 'worker'])
+    .default('worker')
+    .describe(
+      'Where the outbox relay runs: worker (the gateway default) keeps reading outbox rows and encoding produce requests off the loop that proxies MCP traffic; main runs it there.',
+    ),
   MCP_AUDIT_FLUSH_INTERVAL_MS: envInt(250, 10, 60_000).describe(
     'Longest a tools/call audit record waits in memory before its batch is written (rows and mcp.tool.called events in one transaction); a full batch of 500 is written at once. Each batch costs a transaction and a relay round, so a longer wait costs less CPU per call at low rates.',
   ),

@@ -8,7 +8,7 @@ export * from './events/event-handler.decorator';
 export * from './events/outbox.service';
 export { KafkaConnection } from './events/kafka-connection';
 export { EventConsumer, type DeadLetterReason } from './events/event-consumer';
-export { OutboxRelay } from './events/outbox.relay';
+export { OutboxRelay, type OutboxRelayHandle } from './events/outbox.relay';
 export * from './events/topic-reader';
 export * from './http/api.exception';
 export { internalTokenOf, InternalAuthCheck } from './http/internal-auth';

@@ -13,7 +13,8 @@ import { runMigrations } from './database/migrate';
 import { Transactions } from './database/transactions';
 import { EventBusLifecycle } from './events/event-bus.lifecycle';
 import { KafkaConnection } from './events/kafka-connection';
-import { OutboxRelay } from './events/outbox.relay';
+import { OutboxRelay, type RelayDatabase } from './events/outbox.relay';
+import { OutboxRelayThread } from './events/outbox-relay.thread';
 import { OutboxService } from './events/outbox.service';
 import { ApiExceptionFilter } from './http/api-exception.filter';
 import { RequestTimeoutInterceptor } from './http/request-timeout.interceptor';
@@ -22,6 +23,7 @@ import { MetricsController } from './ops/metrics.controller';
 import { PlatformMetrics } from './ops/platform-metrics';
 import {
   INTERNAL_AUTH,
+  OUTBOX_RELAY,
   PLATFORM_CONFIG,
   PLATFORM_LOGGER,
   PLATFORM_OPTIONS,
@@ -99,20 +101,51 @@ export class PlatformModule {
         },
       },
       {
-        provide: OutboxRelay,
+        provide: OUTBOX_RELAY,
         inject: [DataSource, KafkaConnection],
-        useFactory: (dataSource: DataSource, kafka: KafkaConnection) =>
-          new OutboxRelay({
-            dataSource,
+        useFactory: (dataSource: DataSource, kafka: KafkaConnection) => {
+          const db: RelayDatabase = {
+            query: (sql, params) => dataSource.query(sql, params),
+            transaction: (work) =>
+              dataSource.transaction((m) => work({ query: (sql, params) => m.query(sql, params) })),
+          };
+          const relayLogger = logger.child({ component: 'outbox-relay' });
+          if (config.OUTBOX_RELAY_THREAD === 'worker') {
+            const connection = dataSourceOptions({
+              url: config.DATABASE_URL,
+              schema: options.dbSchema,
+              statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+              lockTimeoutMs: config.DATABASE_LOCK_TIMEOUT_MS,
+            }).extra as { options: string };
+            return new OutboxRelayThread({
+              db,
+              metrics,
+              logger: relayLogger,
+              data: {
+                databaseUrl: config.DATABASE_URL,
+                connectionOptions: connection.options,
+                schema: options.dbSchema,
+                clientId: `${config.KAFKA_CLIENT_ID ?? `mcp-host.${options.service}`}.relay`,
+                brokers: config.KAFKA_BROKERS,
+                batchSize: config.OUTBOX_BATCH_SIZE,
+                maxBatchBytes: config.KAFKA_MAX_BATCH_BYTES,
+                pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
+                logLevel: config.LOG_LEVEL,
+              },
+            });
+          }
+          return new OutboxRelay({
+            db,
             kafka,
             metrics,
             databaseUrl: config.DATABASE_URL,
             schema: options.dbSchema,
-            logger: logger.child({ component: 'outbox-relay' }),
+            logger: relayLogger,
             batchSize: config.OUTBOX_BATCH_SIZE,
             maxBatchBytes: config.KAFKA_MAX_BATCH_BYTES,
             pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
-          }),
+          });
+        },
       },
       EventBusLifecycle,
       Transactions,

@@ -79,6 +79,12 @@ export const baseConfigShape = {
     'Times a consumer tries to apply an event before it goes to the dead-letter topic.',
   ),
   OUTBOX_RELAY_ENABLED: envBoolean(true).describe('Run the outbox relay in this process.'),
+  OUTBOX_RELAY_THREAD: z
+    .enum(['main', 'worker'])
+    .default('main')
+    .describe(
+      'Where the outbox relay runs: on the service thread (main) or on a worker thread of its own with its own pg pool and Kafka producer (worker), which keeps its reads and produce requests off the request loop.',
+    ),
   EVENT_CONSUMER_ENABLED: envBoolean(true).describe('Run the event consumer in this process.'),
   KAFKA_SESSION_TIMEOUT_MS: envInt(10000, 1000, 300000).describe(
     'Consumer group session timeout; a member silent this long is rebalanced out.',

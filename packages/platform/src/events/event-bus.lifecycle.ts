@@ -18,9 +18,9 @@ import {
 } from './event-handler.decorator';
 import { EventConsumer } from './event-consumer';
 import { KafkaConnection } from './kafka-connection';
-import { OutboxRelay } from './outbox.relay';
+import type { OutboxRelayHandle } from './outbox.relay';
 import { PlatformMetrics } from '../ops/platform-metrics';
-import { PLATFORM_CONFIG, PLATFORM_LOGGER, PLATFORM_OPTIONS } from '../tokens';
+import { OUTBOX_RELAY, PLATFORM_CONFIG, PLATFORM_LOGGER, PLATFORM_OPTIONS } from '../tokens';
 import type { PlatformConfig, PlatformModuleOptions } from '../platform.module';
 
 @Injectable()
@@ -32,7 +32,7 @@ export class EventBusLifecycle implements OnApplicationBootstrap, BeforeApplicat
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
     private readonly reflector: Reflector,
-    private readonly relay: OutboxRelay,
+    @Inject(OUTBOX_RELAY) private readonly relay: OutboxRelayHandle,
     private readonly kafka: KafkaConnection,
     private readonly dataSource: DataSource,
     private readonly metrics: PlatformMetrics,

@@ -2,12 +2,52 @@
 // One round trip per cycle: the statement that reads the next rows also deletes the rows the broker acknowledged in the
 // cycle before, so a busy relay pays one query per batch, and an idle one waits on NOTIFY without scanning.
 import { Client } from 'pg';
-import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import type { KafkaConnection, OutgoingMessage } from './kafka-connection';
-import type { PlatformMetrics } from '../ops/platform-metrics';
 import { OUTBOX_CHANNEL } from './outbox.service';
 import { deadLetterTopicOf } from '@mcp-host/contracts';
+
+/**
+ * What the relay needs of the database: statements, and one transaction for parking a row. The service's DataSource
+ * provides it on the service's thread; a small pg pool provides it on the relay's own thread (OUTBOX_RELAY_THREAD).
+ */
+export interface RelayDatabase {
+  query<T = unknown>(sql: string, params?: unknown[]): Promise<T[]>;
+  transaction(work: (tx: Pick<RelayDatabase, 'query'>) => Promise<void>): Promise<void>;
+}
+
+/** The counters the relay moves (the service's registry, or messages to it from the relay's thread). */
+export interface RelayMetrics {
+  eventsPublished: { inc(labels: { topic: string; type: string }, value: number): void };
+  relayFailures: { inc(): void };
+  outboxParked: { inc(labels: { topic: string; type: string }): void };
+}
+
+/** What every relay offers the service: started and stopped with it, its lag for /metrics, its leadership. */
+export interface OutboxRelayHandle {
+  start(): void;
+  stop(): Promise<void>;
+  lag(): Promise<OutboxLag>;
+  readonly isLeader: boolean;
+}
+
+export interface OutboxLag {
+  count: number;
+  oldestAgeSeconds: number;
+}
+
+/** Rows waiting to be published, leaving out `acknowledged` ones (published, not yet deleted), and the oldest's age. */
+export async function outboxLag(
+  db: Pick<RelayDatabase, 'query'>,
+  acknowledged: string[],
+): Promise<OutboxLag> {
+  const [row] = await db.query<{ count: number; age: number }>(
+    `SELECT count(*)::int AS count, COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float AS age
+     FROM outbox WHERE id <> ALL($1::bigint[])`,
+    [acknowledged],
+  );
+  return { count: row.count, oldestAgeSeconds: row.age };
+}
 
 interface OutboxRow {
   id: string;
@@ -74,11 +114,11 @@ export function splitByBytes<T>(rows: T[], maxBytes: number, size: (r: T) => num
 }
 
 export interface OutboxRelayOptions {
-  dataSource: DataSource;
+  db: RelayDatabase;
   databaseUrl: string;
   schema: string;
-  kafka: KafkaConnection;
-  metrics: PlatformMetrics;
+  kafka: Pick<KafkaConnection, 'send'>;
+  metrics: RelayMetrics;
   logger: Logger;
   batchSize: number;
   /** Largest produce request the relay sends (KAFKA_MAX_BATCH_BYTES), under the broker's message.max.bytes. */
@@ -94,7 +134,7 @@ export interface OutboxRelayOptions {
 
 const READ_COLUMNS = 'id, topic, event_key, event_type, headers, payload::text AS payload';
 
-export class OutboxRelay {
+export class OutboxRelay implements OutboxRelayHandle {
   private running = false;
   private loop?: Promise<void>;
   private listener?: Client;
@@ -130,13 +170,8 @@ export class OutboxRelay {
   }
 
   /** Rows waiting to be published (not counting those already acknowledged), and the age of the oldest one. */
-  async lag(): Promise<{ count: number; oldestAgeSeconds: number }> {
-    const [row] = (await this.o.dataSource.query(
-      `SELECT count(*)::int AS count, COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float AS age
-       FROM outbox WHERE id <> ALL($1::bigint[])`,
-      [this.acknowledged],
-    )) as { count: number; age: number }[];
-    return { count: row.count, oldestAgeSeconds: row.age };
+  lag(): Promise<OutboxLag> {
+    return outboxLag(this.o.db, this.acknowledged);
   }
 
   private async run(): Promise<void> {
@@ -205,15 +240,15 @@ export class OutboxRelay {
   private async readNext(): Promise<OutboxRow[]> {
     const done = this.acknowledged;
     if (done.length === 0) {
-      return (await this.o.dataSource.query(`SELECT ${READ_COLUMNS} FROM outbox ORDER BY id LIMIT $1`, [
+      return await this.o.db.query<OutboxRow>(`SELECT ${READ_COLUMNS} FROM outbox ORDER BY id LIMIT $1`, [
         this.o.batchSize,
-      ])) as OutboxRow[];
+      ]);
     }
-    const rows = (await this.o.dataSource.query(
+    const rows = await this.o.db.query<OutboxRow>(
       `WITH published AS (DELETE FROM outbox WHERE id = ANY($1::bigint[]))
        SELECT ${READ_COLUMNS} FROM outbox WHERE id <> ALL($1::bigint[]) ORDER BY id LIMIT $2`,
       [done, this.o.batchSize],
-    )) as OutboxRow[];
+    );
     // Only once the statement committed: on a failure the ids stay and the next read deletes them.
     this.acknowledged = this.acknowledged === done ? [] : this.acknowledged.slice(done.length);
     return rows;
@@ -223,7 +258,7 @@ export class OutboxRelay {
   private async deleteAcknowledged(): Promise<void> {
     const done = this.acknowledged;
     if (done.length === 0) return;
-    await this.o.dataSource.query('DELETE FROM outbox WHERE id = ANY($1::bigint[])', [done]);
+    await this.o.db.query('DELETE FROM outbox WHERE id = ANY($1::bigint[])', [done]);
     this.acknowledged = this.acknowledged === done ? [] : this.acknowledged.slice(done.length);
   }
 
@@ -274,7 +309,7 @@ export class OutboxRelay {
         'parked event could not reach its dead-letter topic',
       );
     }
-    await this.o.dataSource.transaction(async (m) => {
+    await this.o.db.transaction(async (m) => {
       await m.query(
         `INSERT INTO outbox_parked (id, event_id, topic, event_key, event_type, headers, payload, created_at, reason)
          SELECT id, event_id, topic, event_key, event_type, headers, payload, created_at, $2 FROM outbox WHERE id = $1

@@ -1,13 +1,14 @@
 // Prometheus exposition of this service's registry.
-import { Controller, Get, Header } from '@nestjs/common';
+import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { PlatformMetrics } from './platform-metrics';
-import { OutboxRelay } from '../events/outbox.relay';
+import type { OutboxRelayHandle } from '../events/outbox.relay';
+import { OUTBOX_RELAY } from '../tokens';
 
 @Controller()
 export class MetricsController {
   constructor(
     private readonly metrics: PlatformMetrics,
-    private readonly relay: OutboxRelay,
+    @Inject(OUTBOX_RELAY) private readonly relay: OutboxRelayHandle,
   ) {}
 
   @Get('metrics')
