@@ -8,7 +8,8 @@ interface GatewayDist {
   GatewayModule: { forRoot(): DynamicModule };
 }
 
-const dist = resolve(__dirname, '..', '..', 'apps', 'gateway', 'dist');
+// GATEWAY_DIST points at another build of the gateway, to compare two builds on the same machine and day.
+const dist = process.env.GATEWAY_DIST ?? resolve(__dirname, '..', '..', 'apps', 'gateway', 'dist');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { GatewayModule } = require(`${dist}/index.js`) as GatewayDist;
 

@@ -1,6 +1,6 @@
 // OIDC bearer JWTs against a loopback issuer (with a key rotation), per-token rate limits in memory and in the real
 // Redis shared by two gateways, and the OpenAPI document at /api/docs.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { promises as fs, readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,6 +17,7 @@ import {
   type TestKafka,
 } from '@mcp-host/platform/testing';
 
+import { DataSource } from 'typeorm';
 import { GatewayModule } from '../src';
 import { TokenRepository } from '../src/tokens/token.repository';
 
@@ -337,6 +338,57 @@ describe('authentication, rate limits and docs', () => {
       const lookups = jest.spyOn(app.app.get(TokenRepository), 'findByHash');
       for (let i = 0; i < 5; i++) expect((await call(memory, '/api/tokens/me', FAKE_TOKEN)).status).toBe(401);
       expect(lookups).toHaveBeenCalledTimes(1);
+      lookups.mockRestore();
+    });
+  });
+
+  describe('the token cache', () => {
+    it('when 50 requests present the same token at once and it is not cached, then the database is asked once', async () => {
+      const base = await start({ RATE_LIMIT_PER_MINUTE: '0' });
+      const app = apps[apps.length - 1];
+      const token = await viewerToken(base);
+      const lookups = jest.spyOn(app.app.get(TokenRepository), 'findByHash');
+      const statuses = await Promise.all(
+        Array.from({ length: 50 }, async () => {
+          const res = await call(base, '/api/tokens/me', token);
+          await res.arrayBuffer();
+          return res.status;
+        }),
+      );
+      expect(statuses).toEqual(Array(50).fill(200));
+      expect(lookups).toHaveBeenCalledTimes(1);
+      lookups.mockRestore();
+    });
+
+    it('when a token in steady use is revoked by another replica, then it is read again before its entry expires and refused within GATEWAY_TOKEN_CACHE_MS', async () => {
+      const cacheMs = 600;
+      const base = await start({ RATE_LIMIT_PER_MINUTE: '0', GATEWAY_TOKEN_CACHE_MS: String(cacheMs) });
+      const app = apps[apps.length - 1];
+      const token = await viewerToken(base);
+      expect((await call(base, '/api/tokens/me', token)).status).toBe(200);
+      const lookups = jest.spyOn(app.app.get(TokenRepository), 'findByHash');
+      // Past half the entry's life, a call is answered from the cache and starts one read in the background.
+      await new Promise((r) => setTimeout(r, cacheMs / 2 + 50));
+      expect((await call(base, '/api/tokens/me', token)).status).toBe(200);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(lookups).toHaveBeenCalledTimes(1);
+
+      // Revoked in the database directly, as another gateway replica would: this replica has no event of it.
+      await app.app
+        .get(DataSource)
+        .query('UPDATE api_tokens SET revoked_at = now() WHERE token_hash = $1', [
+          createHash('sha256').update(token).digest('hex'),
+        ]);
+      const revokedAt = Date.now();
+      let status = 200;
+      while (status === 200 && Date.now() - revokedAt < cacheMs * 4) {
+        const res = await call(base, '/api/tokens/me', token);
+        await res.arrayBuffer();
+        status = res.status;
+        if (status === 200) await new Promise((r) => setTimeout(r, 25));
+      }
+      expect(status).toBe(401);
+      expect(Date.now() - revokedAt).toBeLessThanOrEqual(cacheMs + 400);
       lookups.mockRestore();
     });
   });

@@ -23,6 +23,10 @@ export class Authenticator {
   private readonly known = new Map<string, { row: ApiTokenRow; at: number }>();
   /** Hashes the database did not know, and when it said so. */
   private readonly unknown = new Map<string, number>();
+  /** The read of each hash in flight: callers presenting the same token at once share it. */
+  private readonly reading = new Map<string, Promise<ApiTokenRow | undefined>>();
+  /** Bumped by each revocation here, so a read that began before it does not put the old row back. */
+  private revocations = 0;
 
   constructor(
     private readonly tx: Transactions,
@@ -35,6 +39,7 @@ export class Authenticator {
   ) {
     // A revocation through this gateway takes effect at once, not after the cache's lifetime.
     tokens.onRevoke((id) => {
+      this.revocations += 1;
       for (const [hash, hit] of this.known) if (hit.row.id === id) this.known.delete(hash);
     });
   }
@@ -74,21 +79,52 @@ export class Authenticator {
     };
   }
 
+  /**
+   * The token's row: from the cache while it is younger than GATEWAY_TOKEN_CACHE_MS, else from the database. Past
+   * half its life a cached row is read again in the background, so a busy token is renewed before it expires and
+   * its callers never wait for the database; no row older than the cache's lifetime is ever used. Callers
+   * presenting the same token while it is read wait for that one read.
+   */
   private async lookup(hash: string): Promise<ApiTokenRow | undefined> {
     const now = Date.now();
+    const ttl = this.config.GATEWAY_TOKEN_CACHE_MS;
     const hit = this.known.get(hash);
-    if (hit && now - hit.at < this.config.GATEWAY_TOKEN_CACHE_MS) return hit.row;
+    if (hit && now - hit.at < ttl) {
+      if (now - hit.at >= ttl / 2 && !this.reading.has(hash)) {
+        this.read(hash).catch((err: unknown) =>
+          this.logger.debug({ err: (err as Error).message }, 'token refresh failed; the cached row stays'),
+        );
+      }
+      return hit.row;
+    }
     const missAt = this.unknown.get(hash);
     if (missAt !== undefined && now - missAt < this.config.GATEWAY_UNKNOWN_TOKEN_CACHE_MS) return undefined;
-    const row = await this.tx.read((m) => this.repository.findByHash(m, hash));
-    if (row) {
-      this.unknown.delete(hash);
-      if (this.config.GATEWAY_TOKEN_CACHE_MS > 0) remember(this.known, hash, { row, at: now });
-    } else {
-      this.known.delete(hash);
-      if (this.config.GATEWAY_UNKNOWN_TOKEN_CACHE_MS > 0) remember(this.unknown, hash, now);
-    }
-    return row;
+    return this.read(hash);
+  }
+
+  /** One database read of `hash` at a time; its answer is cached as of when the read began. */
+  private read(hash: string): Promise<ApiTokenRow | undefined> {
+    const inFlight = this.reading.get(hash);
+    if (inFlight) return inFlight;
+    const at = Date.now();
+    const revocations = this.revocations;
+    const read = this.tx
+      .read((m) => this.repository.findByHash(m, hash))
+      .then((row) => {
+        if (row) {
+          this.unknown.delete(hash);
+          if (this.config.GATEWAY_TOKEN_CACHE_MS > 0 && revocations === this.revocations) {
+            remember(this.known, hash, { row, at });
+          }
+        } else {
+          this.known.delete(hash);
+          if (this.config.GATEWAY_UNKNOWN_TOKEN_CACHE_MS > 0) remember(this.unknown, hash, at);
+        }
+        return row;
+      })
+      .finally(() => this.reading.delete(hash));
+    this.reading.set(hash, read);
+    return read;
   }
 
   private touch(id: string): void {

@@ -1,0 +1,123 @@
+import { ShortLivedCache } from './short-lived-cache';
+
+/** A load the test resolves or rejects by hand, counting how often it was asked. */
+function loads<V>() {
+  const pending: { resolve: (v: V) => void; reject: (e: Error) => void }[] = [];
+  const load = jest.fn(
+    () =>
+      new Promise<V>((resolve, reject) => {
+        pending.push({ resolve, reject });
+      }),
+  );
+  return { load, pending };
+}
+
+const settle = () => new Promise((r) => setImmediate(r));
+
+describe('ShortLivedCache', () => {
+  let clock = 0;
+  const now = () => clock;
+  beforeEach(() => {
+    clock = 1_000;
+  });
+
+  it('when many callers miss one key at once, then one load serves them all', async () => {
+    const cache = new ShortLivedCache<string>(1_000, now);
+    const { load, pending } = loads<string>();
+    const answers = Promise.all(Array.from({ length: 50 }, () => cache.get('k', load)));
+    expect(load).toHaveBeenCalledTimes(1);
+    pending[0].resolve('v1');
+    expect(await answers).toEqual(Array(50).fill('v1'));
+  });
+
+  it('when a key is used past half its age, then callers get the held value at once and one background load replaces it', async () => {
+    const cache = new ShortLivedCache<string>(1_000, now);
+    const { load, pending } = loads<string>();
+    const first = cache.get('k', load);
+    pending[0].resolve('v1');
+    await first;
+    clock += 400;
+    await expect(cache.get('k', load)).resolves.toBe('v1');
+    expect(load).toHaveBeenCalledTimes(1);
+
+    clock += 200; // 600 ms old: past half its age
+    await expect(cache.get('k', load)).resolves.toBe('v1');
+    await expect(cache.get('k', load)).resolves.toBe('v1');
+    expect(load).toHaveBeenCalledTimes(2); // one refresh in flight, not one per caller
+    pending[1].resolve('v2');
+    await settle();
+    await expect(cache.get('k', load)).resolves.toBe('v2');
+
+    // The refreshed entry dates from when its load began: it lives a full age from there.
+    clock += 999;
+    await expect(cache.get('k', load)).resolves.toBe('v2');
+  });
+
+  it('when the background load has not finished by the end of the age, then no older value is served and callers wait for it', async () => {
+    const cache = new ShortLivedCache<string>(1_000, now);
+    const { load, pending } = loads<string>();
+    const first = cache.get('k', load);
+    pending[0].resolve('v1');
+    await first;
+    clock += 600;
+    await cache.get('k', load); // starts the refresh, which stays pending
+    clock += 500; // 1,100 ms old
+    let answered: string | undefined;
+    const waiting = cache.get('k', load).then((v) => (answered = v));
+    expect(load).toHaveBeenCalledTimes(3);
+    await settle();
+    expect(answered).toBeUndefined();
+    pending[2].resolve('v3');
+    await waiting;
+    expect(answered).toBe('v3');
+    // The late refresh does not put its value over the newer one.
+    pending[1].resolve('v2');
+    await settle();
+    await expect(cache.get('k', load)).resolves.toBe('v3');
+  });
+
+  it('when the key is invalidated during a background load, then that load does not come back as the value', async () => {
+    const cache = new ShortLivedCache<string>(1_000, now);
+    const { load, pending } = loads<string>();
+    const first = cache.get('k', load);
+    pending[0].resolve('old');
+    await first;
+    clock += 600;
+    await cache.get('k', load);
+    cache.invalidate('k');
+    pending[1].resolve('read before the change');
+    await settle();
+    const next = cache.get('k', load);
+    expect(load).toHaveBeenCalledTimes(3);
+    pending[2].resolve('new');
+    await expect(next).resolves.toBe('new');
+  });
+
+  it('when a background load fails, then the held value serves until its age runs out and the next caller tries again', async () => {
+    const cache = new ShortLivedCache<string>(1_000, now);
+    const { load, pending } = loads<string>();
+    const first = cache.get('k', load);
+    pending[0].resolve('v1');
+    await first;
+    clock += 600;
+    await cache.get('k', load);
+    pending[1].reject(new Error('database down'));
+    await settle();
+    await expect(cache.get('k', load)).resolves.toBe('v1');
+    expect(load).toHaveBeenCalledTimes(3);
+    pending[2].resolve('v2');
+    await settle();
+    await expect(cache.get('k', load)).resolves.toBe('v2');
+  });
+
+  it('when a first load fails, then it is not kept and the next caller loads again', async () => {
+    const cache = new ShortLivedCache<string>(1_000, now);
+    const { load, pending } = loads<string>();
+    const failed = cache.get('k', load);
+    pending[0].reject(new Error('database down'));
+    await expect(failed).rejects.toThrow('database down');
+    const next = cache.get('k', load);
+    pending[1].resolve('v1');
+    await expect(next).resolves.toBe('v1');
+  });
+});
