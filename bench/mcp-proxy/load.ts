@@ -2,13 +2,21 @@
 // Open loop: call i is due at start + i/rate whatever happened to earlier calls, and its latency runs from that due
 // time (not from when it was actually sent) to the end of the answer, so a stalled path cannot hide its queue
 // (no coordinated omission). Closed loop: N callers each send their next call when the last one is answered.
-import { Pool } from 'undici';
+import { BalancedPool, Pool } from 'undici';
 import { percentile } from '../lib/stats';
 
 export interface Target {
   name: string;
   url: URL;
   headers: Record<string, string>;
+  /** Further origins serving the same path (gateway replicas on this host): calls are balanced over all of them. */
+  replicas?: URL[];
+}
+
+/** Keep-alive connections to the target: one pool, or undici's balanced pool over its replicas. */
+function poolOf(t: Target, options: Pool.Options): Pool | BalancedPool {
+  if (!t.replicas?.length) return new Pool(t.url.origin, options);
+  return new BalancedPool([t.url.origin, ...t.replicas.map((u) => u.origin)], options);
 }
 
 export interface OpenLoopResult {
@@ -65,7 +73,7 @@ function counts(t: Target): CallCounts {
 }
 
 /** One tools/call; resolves true when the answer is HTTP 200 with a JSON-RPC result that is not a tool error. */
-async function call(pool: Pool, t: Target): Promise<boolean> {
+async function call(pool: Pool | BalancedPool, t: Target): Promise<boolean> {
   const c = counts(t);
   c.issued += 1;
   try {
@@ -93,7 +101,7 @@ export function mcpHeaders(token: string): Record<string, string> {
 }
 
 export async function single(t: Target): Promise<boolean> {
-  const pool = new Pool(t.url.origin, { connections: 1 });
+  const pool = poolOf(t, { connections: 1 });
   const ok = await call(pool, t);
   await pool.close();
   return ok;
@@ -105,7 +113,7 @@ export async function openLoop(
   seconds: number,
   drainLimitMs = 10_000,
 ): Promise<OpenLoopResult> {
-  const pool = new Pool(t.url.origin, { connections: 512, pipelining: 1, keepAliveTimeout: 30_000 });
+  const pool = poolOf(t, { connections: 512, pipelining: 1, keepAliveTimeout: 30_000 });
   const total = Math.round(rate * seconds);
   const latencies: number[] = [];
   const answered = new Uint8Array(total);
@@ -173,7 +181,7 @@ export async function openLoop(
 }
 
 export async function closedLoop(t: Target, concurrency: number, seconds: number): Promise<ClosedLoopResult> {
-  const pool = new Pool(t.url.origin, { connections: concurrency, pipelining: 1, keepAliveTimeout: 30_000 });
+  const pool = poolOf(t, { connections: concurrency, pipelining: 1, keepAliveTimeout: 30_000 });
   const latencies: number[] = [];
   let errors = 0;
   const start = performance.now();

@@ -48,6 +48,9 @@ const DECISIONS = Number(process.env.DECISIONS ?? 200_000);
 const DRAIN_LIMIT_MS = Number(process.env.DRAIN_LIMIT_MS ?? 10_000);
 const SETTLE_MS = Number(process.env.SETTLE_MS ?? 1_000);
 const MINIMAL_UPSTREAM = process.env.MINIMAL_UPSTREAM !== '0';
+/** Gateway processes on this host, as replicas behind one balancer (undici's BalancedPool in the load client). */
+const GATEWAY_REPLICAS = Math.max(1, Number(process.env.GATEWAY_REPLICAS ?? 1));
+const GATEWAY = GATEWAY_REPLICAS > 1 ? `gateway (${GATEWAY_REPLICAS} replicas)` : 'gateway';
 const HERE = __dirname;
 
 /**
@@ -104,19 +107,21 @@ interface CpuPerCall {
 
 /** Runs one phase and reports the CPU the gateway and the MCP server processes spent per answered call in it. */
 async function withCpu<T extends { ok: number }>(
-  pids: { gateway?: number; server?: number },
+  pids: { gateway: (number | undefined)[]; server?: number },
   phase: () => Promise<T>,
 ): Promise<T & { cpu: CpuPerCall }> {
-  const g0 = cpuMs(pids.gateway);
-  const l0 = cpuMs(pids.gateway, true);
+  const gatewayMs = (mainThread = false) =>
+    pids.gateway.reduce<number>((sum, pid) => sum + cpuMs(pid, mainThread), 0);
+  const g0 = gatewayMs();
+  const l0 = gatewayMs(true);
   const s0 = cpuMs(pids.server);
   const r = await phase();
   const calls = Math.max(1, r.ok);
   return {
     ...r,
     cpu: {
-      gateway: (cpuMs(pids.gateway) - g0) / calls,
-      gatewayLoop: (cpuMs(pids.gateway, true) - l0) / calls,
+      gateway: (gatewayMs() - g0) / calls,
+      gatewayLoop: (gatewayMs(true) - l0) / calls,
       server: (cpuMs(pids.server) - s0) / calls,
     },
   };
@@ -170,7 +175,7 @@ async function main(): Promise<void> {
   const mcp = forkTs('mcp-server.ts', {});
   const { port } = await nextMessage<{ port: number }>(mcp, (m) => typeof m.port === 'number');
   const endpoint = `http://127.0.0.1:${port}/mcp`;
-  const gateway = forkTs('gateway-process.ts', {
+  const gatewayEnv = {
     DATABASE_URL: db.url,
     KAFKA_BROKERS: kafka.brokers.join(','),
     BIND_ADDRESS: '127.0.0.1',
@@ -180,8 +185,24 @@ async function main(): Promise<void> {
     // Rate limiting stays on (in memory) with a budget the load never reaches, so its cost is in the figures.
     RATE_LIMIT_PER_MINUTE: String(100_000_000),
     OTEL_SDK_DISABLED: 'true',
+  };
+  // The first replica mints the admin token; the others start once it has (they would wait on its lock anyway).
+  const gateways = [forkTs('gateway-process.ts', gatewayEnv)];
+  const gatewayUrls = [
+    (await nextMessage<{ url: string }>(gateways[0], (m) => typeof m.url === 'string')).url,
+  ];
+  for (let i = 1; i < GATEWAY_REPLICAS; i++) {
+    const replica = forkTs('gateway-process.ts', gatewayEnv);
+    gateways.push(replica);
+    gatewayUrls.push((await nextMessage<{ url: string }>(replica, (m) => typeof m.url === 'string')).url);
+  }
+  const gatewayUrl = gatewayUrls[0];
+  /** The path on every replica: the load client balances over them. */
+  const onGateways = (path: string) => ({
+    url: new URL(path, gatewayUrl),
+    replicas: gatewayUrls.slice(1).map((u) => new URL(path, u)),
   });
-  const { url: gatewayUrl } = await nextMessage<{ url: string }>(gateway, (m) => typeof m.url === 'string');
+
   const pg = new Client({ connectionString: db.url });
   await pg.connect();
   const producer = new Kafka({
@@ -258,14 +279,14 @@ async function main(): Promise<void> {
     await register(serverId, endpoint);
     const headers = mcpHeaders(token);
     const direct: Target = { name: 'direct', url: new URL(endpoint), headers };
-    const via: Target = { name: 'gateway', url: new URL(`/mcp/${serverId}`, gatewayUrl), headers };
+    const via: Target = { name: 'gateway', ...onGateways(`/mcp/${serverId}`), headers };
     await waitUntil('the grants and the endpoint to be projected', () => projected(serverId, via));
     if (!(await single(direct))) throw new Error('the MCP server does not answer tools/call');
     console.error(`[mcp-proxy] ready after ${((Date.now() - started) / 1000).toFixed(1)} s; warming up`);
 
     // Warm-up: JIT, keep-alive pools, the token and policy caches. A few closed-loop callers leave no backlog behind.
     const loadAtStart = loadavg()[0];
-    const pids = { gateway: gateway.pid, server: mcp.pid };
+    const pids = { gateway: gateways.map((g) => g.pid), server: mcp.pid };
     await closedLoop(direct, 8, WARMUP_SECONDS);
     await closedLoop(via, 8, WARMUP_SECONDS);
 
@@ -279,7 +300,7 @@ async function main(): Promise<void> {
       await sleep(SETTLE_MS);
       const g = await withCpu(p, () => openLoop(through, rate, SECONDS, DRAIN_LIMIT_MS));
       const dRow = openRow(`direct${suffix}`, d);
-      const gRow = openRow(`gateway${suffix}`, g);
+      const gRow = openRow(`${GATEWAY}${suffix}`, g);
       openRows.push(dRow, gRow);
       addedRows.push({
         'rate calls/s': `${rate}${suffix}`,
@@ -326,7 +347,7 @@ async function main(): Promise<void> {
     const sg = await withCpu(pids, () => closedLoop(via, CONCURRENCY, SAT_SECONDS));
     const loadAtEnd = loadavg()[0];
     const ratio = sg.rps / sd.rps;
-    const satRows = [satRow('direct', sd), satRow(`gateway (${grants.length} grants)`, sg)];
+    const satRows = [satRow('direct', sd), satRow(`${GATEWAY}, ${grants.length} grants`, sg)];
     goals.push(
       {
         goal: 'saturation ≥ 50% of direct',
@@ -408,12 +429,12 @@ async function main(): Promise<void> {
         const mDirect: Target = { name: 'direct-minimal', url: new URL(minimalEndpoint), headers };
         const mVia: Target = {
           name: 'gateway-minimal',
-          url: new URL(`/mcp/${minimalId}`, gatewayUrl),
+          ...onGateways(`/mcp/${minimalId}`),
           headers,
         };
         await waitUntil('the minimal upstream to be projected', () => projected(minimalId, mVia));
         await closedLoop(mVia, 8, WARMUP_SECONDS);
-        const mPids = { gateway: gateway.pid, server: minimal.pid };
+        const mPids = { gateway: gateways.map((g) => g.pid), server: minimal.pid };
         for (const rate of RATES) {
           console.error(`[mcp-proxy] open loop at ${rate} calls/s, minimal upstream`);
           await openPair(', minimal upstream', mPids, mDirect, mVia, rate);
@@ -425,7 +446,7 @@ async function main(): Promise<void> {
         const mg = await withCpu(mPids, () => closedLoop(mVia, CONCURRENCY, SAT_SECONDS));
         satRows.push(
           satRow('direct, minimal upstream', md),
-          satRow(`gateway (${grants.length} grants), minimal upstream`, mg),
+          satRow(`${GATEWAY}, ${grants.length} grants, minimal upstream`, mg),
         );
         goals.push({
           goal: 'gateway ceiling ≥ 3,000 calls/s (minimal upstream)',
@@ -460,6 +481,7 @@ async function main(): Promise<void> {
     printTable('machine', [
       {
         cpus: cpus().length,
+        'gateway processes': GATEWAY_REPLICAS,
         'load average (1 min) before / after the load phases': `${loadAtStart.toFixed(2)} / ${loadAtEnd.toFixed(2)}`,
         note: 'everything (load, gateway, MCP server, broker, PostgreSQL) shares these cores',
       },
@@ -468,7 +490,7 @@ async function main(): Promise<void> {
   } finally {
     await producer.disconnect().catch(() => undefined);
     await pg.end().catch(() => undefined);
-    await stopChild(gateway);
+    for (const g of gateways) await stopChild(g);
     await stopChild(mcp);
     await stopChild(kafka.child);
     await db.drop();

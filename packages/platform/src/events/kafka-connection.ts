@@ -15,11 +15,20 @@ export interface OutgoingMessage {
   headers: Record<string, string>;
 }
 
+/**
+ * kafkajs logs every error answer of the broker at ERROR before its caller decides what it means. A CreateTopics
+ * answer is decided by ensureTopics' caller: two parts of a service (or two replicas) creating the same topics at once
+ * get TOPIC_ALREADY_EXISTS, which createTopics treats as success, and any other failure is thrown to the caller, who
+ * logs it. So that line is debug, and a start no longer logs a "Topic creation errors" error that is none.
+ */
+const DECIDED_BY_CALLER = /^Response CreateTopics\b/;
+
 function pinoLogCreator(logger: Logger) {
   return () =>
     ({ level, log }: { level: number; log: { message: string } & Record<string, unknown> }) => {
       const { message, ...extra } = log;
-      if (level <= logLevel.ERROR) logger.error({ kafka: extra }, message);
+      if (DECIDED_BY_CALLER.test(message)) logger.debug({ kafka: extra }, message);
+      else if (level <= logLevel.ERROR) logger.error({ kafka: extra }, message);
       else if (level === logLevel.WARN) logger.debug({ kafka: extra }, message);
     };
 }
