@@ -288,6 +288,33 @@ describe('dead letters', () => {
     ).toHaveLength(sent);
   });
 
+  it('when the collector holds a dead letter while recording it again, then a redrive waits for it and sends it rather than calling it busy', async () => {
+    const id = await publishServer('team-held');
+    await waitDeadLetter(id, 1);
+    await probeDb.query(`INSERT INTO owners (name) VALUES ('team-held')`);
+    // The row lock the collector's upsert takes when another consumer group dead-letters the same event.
+    const collector = probeDb.createQueryRunner();
+    await collector.connect();
+    await collector.startTransaction();
+    try {
+      await collector.query(
+        'UPDATE gateway.dead_letters SET count = count + 1 WHERE topic = $1 AND event_id = $2',
+        [TOPIC, id],
+      );
+      const pending = redrive({ topic: TOPIC, event_ids: [id] });
+      await new Promise((r) => setTimeout(r, 300));
+      await collector.commitTransaction();
+      const res = await pending;
+      expect(res.status).toBe(200);
+      const body = redriveDeadLettersResponseSchema.parse(await res.json());
+      expect(body).toMatchObject({ count: 1, event_ids: [id], busy: [] });
+    } finally {
+      if (collector.isTransactionActive) await collector.rollbackTransaction();
+      await collector.release();
+    }
+    await waitApplied(id);
+  });
+
   it('when a dead letter is large, then the list shows the first bytes and its size, and a redrive sends every byte', async () => {
     const attrs = newEventAttributes({ type: 'server.registered', source: 'test' });
     const value = JSON.stringify({ not_a_server: 'x'.repeat(40_000) });

@@ -59,6 +59,12 @@ export interface DeadLetterFilter {
   until?: string;
 }
 
+/** The order a redrive sends dead letters in: their original order on the source topic. */
+const REDRIVE_ORDER = 'original_partition NULLS LAST, original_offset NULLS LAST, first_seen_at';
+/** A redrive's claim on the dead letter of row `event_id` of topic $1, for the rest of its transaction. */
+const CLAIM =
+  "pg_try_advisory_xact_lock(hashtextextended('mcp-host.dead-letter-redrive' || chr(31) || $1 || chr(31) || event_id, 0))";
+
 @Injectable()
 export class DeadLetterRepository {
   /**
@@ -131,31 +137,38 @@ export class DeadLetterRepository {
     );
   }
 
-  /** The ids among `eventIds` that have a dead letter on the topic. */
-  async existing(m: Manager, topic: string, eventIds: readonly string[]): Promise<string[]> {
-    const rows = await m.query<{ event_id: string }[]>(
-      `SELECT event_id FROM dead_letters WHERE topic = $1 AND event_id = ANY($2::text[])`,
-      [topic, eventIds],
-    );
-    return rows.map((r) => r.event_id);
-  }
-
   /**
-   * The named dead letters of a topic, locked for a redrive, in their original order. Rows another redrive holds
-   * are skipped, not waited for: a racing call neither sends them twice nor queues behind the broker.
+   * The named dead letters of a topic, claimed and locked for a redrive, in their original order, and the ids another
+   * redrive holds (`busy`). A redrive's claim is a transaction-scoped advisory lock per dead letter, tried, never
+   * waited for: a racing redrive neither sends a dead letter twice nor queues behind another's broker request. The
+   * row lock that follows is waited for, as the only other holder is the collector recording the same event again
+   * (each consumer group that fails an event dead-letters it), whose transaction is short. Row locks alone (SKIP
+   * LOCKED) reported such a dead letter as "being redriven by another call".
    */
-  async lockByIds(m: Manager, topic: string, eventIds: readonly string[]): Promise<DeadLetterRow[]> {
-    return await m.query<DeadLetterRow[]>(
-      `SELECT ${COLUMNS} FROM dead_letters WHERE topic = $1 AND event_id = ANY($2::text[])
-       ORDER BY original_partition NULLS LAST, original_offset NULLS LAST, first_seen_at
-       FOR UPDATE SKIP LOCKED`,
+  async lockByIds(
+    m: Manager,
+    topic: string,
+    eventIds: readonly string[],
+  ): Promise<{ rows: DeadLetterRow[]; busy: string[] }> {
+    const claims = await m.query<{ event_id: string; claimed: boolean }[]>(
+      `SELECT event_id, ${CLAIM} AS claimed FROM dead_letters WHERE topic = $1 AND event_id = ANY($2::text[])`,
       [topic, eventIds],
     );
+    const claimed = claims.filter((c) => c.claimed).map((c) => c.event_id);
+    const busy = claims.filter((c) => !c.claimed).map((c) => c.event_id);
+    if (claimed.length === 0) return { rows: [], busy };
+    const rows = await m.query<DeadLetterRow[]>(
+      `SELECT ${COLUMNS} FROM dead_letters WHERE topic = $1 AND event_id = ANY($2::text[])
+       ORDER BY ${REDRIVE_ORDER}
+       FOR UPDATE`,
+      [topic, claimed],
+    );
+    return { rows, busy };
   }
 
   /**
-   * Dead letters of a topic last dead-lettered in [since, until) and not redriven since, locked for a redrive (rows
-   * another redrive holds are skipped), in their original order; at most `limit`.
+   * Dead letters of a topic last dead-lettered in [since, until) and not redriven since, claimed and locked for a
+   * redrive as lockByIds does (those another redrive holds are left out), in their original order; at most `limit`.
    */
   async lockByRange(
     m: Manager,
@@ -164,14 +177,26 @@ export class DeadLetterRepository {
     until: string,
     limit: number,
   ): Promise<DeadLetterRow[]> {
+    const claims = await m.query<{ event_id: string; claimed: boolean }[]>(
+      `SELECT event_id, ${CLAIM} AS claimed FROM (
+         SELECT event_id FROM dead_letters
+         WHERE topic = $1 AND last_seen_at >= $2 AND last_seen_at < $3
+           AND (last_redriven_at IS NULL OR last_redriven_at < last_seen_at)
+         ORDER BY ${REDRIVE_ORDER}
+         LIMIT $4
+       ) candidates`,
+      [topic, since, until, limit],
+    );
+    const claimed = claims.filter((c) => c.claimed).map((c) => c.event_id);
+    if (claimed.length === 0) return [];
+    // Read again under the lock: a redrive that committed since the candidates were read has redriven some.
     return await m.query<DeadLetterRow[]>(
       `SELECT ${COLUMNS} FROM dead_letters
-       WHERE topic = $1 AND last_seen_at >= $2 AND last_seen_at < $3
+       WHERE topic = $1 AND event_id = ANY($2::text[])
          AND (last_redriven_at IS NULL OR last_redriven_at < last_seen_at)
-       ORDER BY original_partition NULLS LAST, original_offset NULLS LAST, first_seen_at
-       LIMIT $4
-       FOR UPDATE SKIP LOCKED`,
-      [topic, since, until, limit],
+       ORDER BY ${REDRIVE_ORDER}
+       FOR UPDATE`,
+      [topic, claimed],
     );
   }
 

@@ -140,11 +140,8 @@ export class DeadLetterService {
       let busy: string[] = [];
       if (body.event_ids !== undefined) {
         const wanted = [...new Set(body.event_ids)];
-        rows = await this.repo.lockByIds(m, topic, wanted);
-        const locked = new Set(rows.map((r) => r.event_id));
-        const skipped = wanted.filter((id) => !locked.has(id));
-        // Of the ids not locked here, the ones that exist are being redriven by another call right now.
-        if (skipped.length > 0) busy = await this.repo.existing(m, topic, skipped);
+        // The ids another redrive holds right now are reported busy, not sent twice.
+        ({ rows, busy } = await this.repo.lockByIds(m, topic, wanted));
       } else {
         rows = await this.repo.lockByRange(
           m,
