@@ -21,6 +21,19 @@ describe('ShortLivedCache', () => {
     clock = 1_000;
   });
 
+  /** A cache (1 s entries) holding `first` for key k, 600 ms old, with its background refresh started and pending. */
+  async function refreshing(first: string) {
+    const cache = new ShortLivedCache<string>(1_000, now);
+    const { load, pending } = loads<string>();
+    const loaded = cache.get('k', load);
+    pending[0].resolve(first);
+    await loaded;
+    clock += 600;
+    await expect(cache.get('k', load)).resolves.toBe(first);
+    expect(load).toHaveBeenCalledTimes(2);
+    return { cache, load, pending };
+  }
+
   it('when many callers miss one key at once, then one load serves them all', async () => {
     const cache = new ShortLivedCache<string>(1_000, now);
     const { load, pending } = loads<string>();
@@ -54,14 +67,8 @@ describe('ShortLivedCache', () => {
   });
 
   it('when the background load has not finished by the end of the age, then no older value is served and callers wait for it', async () => {
-    const cache = new ShortLivedCache<string>(1_000, now);
-    const { load, pending } = loads<string>();
-    const first = cache.get('k', load);
-    pending[0].resolve('v1');
-    await first;
-    clock += 600;
-    await cache.get('k', load); // starts the refresh, which stays pending
-    clock += 500; // 1,100 ms old
+    const { cache, load, pending } = await refreshing('v1');
+    clock += 500; // 1,100 ms old, the refresh still pending
     let answered: string | undefined;
     const waiting = cache.get('k', load).then((v) => (answered = v));
     expect(load).toHaveBeenCalledTimes(3);
@@ -77,13 +84,7 @@ describe('ShortLivedCache', () => {
   });
 
   it('when the key is invalidated during a background load, then that load does not come back as the value', async () => {
-    const cache = new ShortLivedCache<string>(1_000, now);
-    const { load, pending } = loads<string>();
-    const first = cache.get('k', load);
-    pending[0].resolve('old');
-    await first;
-    clock += 600;
-    await cache.get('k', load);
+    const { cache, load, pending } = await refreshing('old');
     cache.invalidate('k');
     pending[1].resolve('read before the change');
     await settle();
@@ -94,13 +95,7 @@ describe('ShortLivedCache', () => {
   });
 
   it('when a background load fails, then the held value serves until its age runs out and the next caller tries again', async () => {
-    const cache = new ShortLivedCache<string>(1_000, now);
-    const { load, pending } = loads<string>();
-    const first = cache.get('k', load);
-    pending[0].resolve('v1');
-    await first;
-    clock += 600;
-    await cache.get('k', load);
+    const { cache, load, pending } = await refreshing('v1');
     pending[1].reject(new Error('database down'));
     await settle();
     await expect(cache.get('k', load)).resolves.toBe('v1');
