@@ -41,6 +41,8 @@ export class Authenticator {
     tokens.onRevoke((id) => {
       this.revocations += 1;
       for (const [hash, hit] of this.known) if (hit.row.id === id) this.known.delete(hash);
+      // A caller arriving from now on must not join a read that began before the revocation.
+      this.reading.clear();
     });
   }
 
@@ -122,7 +124,9 @@ export class Authenticator {
         }
         return row;
       })
-      .finally(() => this.reading.delete(hash));
+      .finally(() => {
+        if (this.reading.get(hash) === read) this.reading.delete(hash);
+      });
     this.reading.set(hash, read);
     return read;
   }
