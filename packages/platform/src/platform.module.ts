@@ -8,7 +8,12 @@ import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { baseConfigShape, type BaseConfig } from './config/config.schema';
 import { loadConfig, processEnvWithDotenv, type Env } from './config/load-config';
-import { dataSourceOptions, type EntityList, type MigrationClass } from './database/data-source';
+import {
+  connectionOptions,
+  dataSourceOptions,
+  type EntityList,
+  type MigrationClass,
+} from './database/data-source';
 import { runMigrations } from './database/migrate';
 import { Transactions } from './database/transactions';
 import { EventBusLifecycle } from './events/event-bus.lifecycle';
@@ -111,19 +116,17 @@ export class PlatformModule {
           };
           const relayLogger = logger.child({ component: 'outbox-relay' });
           if (config.OUTBOX_RELAY_THREAD === 'worker') {
-            const connection = dataSourceOptions({
-              url: config.DATABASE_URL,
-              schema: options.dbSchema,
-              statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
-              lockTimeoutMs: config.DATABASE_LOCK_TIMEOUT_MS,
-            }).extra as { options: string };
             return new OutboxRelayThread({
               db,
               metrics,
               logger: relayLogger,
               data: {
                 databaseUrl: config.DATABASE_URL,
-                connectionOptions: connection.options,
+                connectionOptions: connectionOptions({
+                  schema: options.dbSchema,
+                  statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+                  lockTimeoutMs: config.DATABASE_LOCK_TIMEOUT_MS,
+                }),
                 schema: options.dbSchema,
                 clientId: `${config.KAFKA_CLIENT_ID ?? `mcp-host.${options.service}`}.relay`,
                 brokers: config.KAFKA_BROKERS,

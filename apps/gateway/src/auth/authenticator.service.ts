@@ -11,6 +11,7 @@ import { tokenSecret } from '../tokens/token-secret';
 import { TokenRepository } from '../tokens/token.repository';
 import { TokenService } from '../tokens/token.service';
 import type { ApiTokenRow, Caller } from '../tokens/token.entity';
+import { ShortLivedCache } from '../mcp/short-lived-cache';
 import { OidcVerifier } from './oidc-verifier.service';
 
 const TOUCH_EVERY_MS = 60_000;
@@ -19,14 +20,13 @@ const CACHE_MAX_ENTRIES = 10_000;
 @Injectable()
 export class Authenticator {
   private readonly touchedAt = new Map<string, number>();
-  /** Verified rows by token hash, so a busy caller does not cost a database round trip per request. */
-  private readonly known = new Map<string, { row: ApiTokenRow; at: number }>();
-  /** Hashes the database did not know, and when it said so. */
-  private readonly unknown = new Map<string, number>();
-  /** The read of each hash in flight: callers presenting the same token at once share it. */
-  private readonly reading = new Map<string, Promise<ApiTokenRow | undefined>>();
-  /** Bumped by each revocation here, so a read that began before it does not put the old row back. */
-  private revocations = 0;
+  /**
+   * Token rows by hash (undefined: the database did not know the hash), so a busy caller does not cost a database
+   * round trip per request. A row is held for GATEWAY_TOKEN_CACHE_MS and an unknown hash for
+   * GATEWAY_UNKNOWN_TOKEN_CACHE_MS. Callers presenting a token that is being read share that read, and past half its
+   * age an entry in use is read again in the background, so a busy token never expires under its callers.
+   */
+  private readonly rows: ShortLivedCache<ApiTokenRow | undefined>;
 
   constructor(
     private readonly tx: Transactions,
@@ -37,13 +37,12 @@ export class Authenticator {
     @InjectConfig() private readonly config: GatewayConfig,
     @InjectLogger() private readonly logger: Logger,
   ) {
-    // A revocation through this gateway takes effect at once, not after the cache's lifetime.
-    tokens.onRevoke((id) => {
-      this.revocations += 1;
-      for (const [hash, hit] of this.known) if (hit.row.id === id) this.known.delete(hash);
-      // A caller arriving from now on must not join a read that began before the revocation.
-      this.reading.clear();
+    this.rows = new ShortLivedCache(config.GATEWAY_TOKEN_CACHE_MS, {
+      ageOf: (row) => (row ? config.GATEWAY_TOKEN_CACHE_MS : config.GATEWAY_UNKNOWN_TOKEN_CACHE_MS),
     });
+    // A revocation through this gateway takes effect at once, not after the cache's lifetime (reads in flight,
+    // which may predate it, are dropped too).
+    tokens.onRevoke((id) => this.rows.invalidateWhere((row) => row?.id === id));
   }
 
   /** The caller behind an `Authorization` header from `address`, or 401 (429 once the address failed too often). */
@@ -81,54 +80,8 @@ export class Authenticator {
     };
   }
 
-  /**
-   * The token's row: from the cache while it is younger than GATEWAY_TOKEN_CACHE_MS, else from the database. Past
-   * half its life a cached row is read again in the background, so a busy token is renewed before it expires and
-   * its callers never wait for the database; no row older than the cache's lifetime is ever used. Callers
-   * presenting the same token while it is read wait for that one read.
-   */
-  private async lookup(hash: string): Promise<ApiTokenRow | undefined> {
-    const now = Date.now();
-    const ttl = this.config.GATEWAY_TOKEN_CACHE_MS;
-    const hit = this.known.get(hash);
-    if (hit && now - hit.at < ttl) {
-      if (now - hit.at >= ttl / 2 && !this.reading.has(hash)) {
-        this.read(hash).catch((err: unknown) =>
-          this.logger.debug({ err: (err as Error).message }, 'token refresh failed; the cached row stays'),
-        );
-      }
-      return hit.row;
-    }
-    const missAt = this.unknown.get(hash);
-    if (missAt !== undefined && now - missAt < this.config.GATEWAY_UNKNOWN_TOKEN_CACHE_MS) return undefined;
-    return this.read(hash);
-  }
-
-  /** One database read of `hash` at a time; its answer is cached as of when the read began. */
-  private read(hash: string): Promise<ApiTokenRow | undefined> {
-    const inFlight = this.reading.get(hash);
-    if (inFlight) return inFlight;
-    const at = Date.now();
-    const revocations = this.revocations;
-    const read = this.tx
-      .read((m) => this.repository.findByHash(m, hash))
-      .then((row) => {
-        if (row) {
-          this.unknown.delete(hash);
-          if (this.config.GATEWAY_TOKEN_CACHE_MS > 0 && revocations === this.revocations) {
-            remember(this.known, hash, { row, at });
-          }
-        } else {
-          this.known.delete(hash);
-          if (this.config.GATEWAY_UNKNOWN_TOKEN_CACHE_MS > 0) remember(this.unknown, hash, at);
-        }
-        return row;
-      })
-      .finally(() => {
-        if (this.reading.get(hash) === read) this.reading.delete(hash);
-      });
-    this.reading.set(hash, read);
-    return read;
+  private lookup(hash: string): Promise<ApiTokenRow | undefined> {
+    return this.rows.get(hash, () => this.tx.read((m) => this.repository.findByHash(m, hash)));
   }
 
   private touch(id: string): void {

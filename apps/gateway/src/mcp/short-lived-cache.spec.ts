@@ -23,7 +23,7 @@ describe('ShortLivedCache', () => {
 
   /** A cache (1 s entries) holding `first` for key k, 600 ms old, with its background refresh started and pending. */
   async function refreshing(first: string) {
-    const cache = new ShortLivedCache<string>(1_000, now);
+    const cache = new ShortLivedCache<string>(1_000, { now });
     const { load, pending } = loads<string>();
     const loaded = cache.get('k', load);
     pending[0].resolve(first);
@@ -35,7 +35,7 @@ describe('ShortLivedCache', () => {
   }
 
   it('when many callers miss one key at once, then one load serves them all', async () => {
-    const cache = new ShortLivedCache<string>(1_000, now);
+    const cache = new ShortLivedCache<string>(1_000, { now });
     const { load, pending } = loads<string>();
     const answers = Promise.all(Array.from({ length: 50 }, () => cache.get('k', load)));
     expect(load).toHaveBeenCalledTimes(1);
@@ -44,7 +44,7 @@ describe('ShortLivedCache', () => {
   });
 
   it('when a key is used past half its age, then callers get the held value at once and one background load replaces it', async () => {
-    const cache = new ShortLivedCache<string>(1_000, now);
+    const cache = new ShortLivedCache<string>(1_000, { now });
     const { load, pending } = loads<string>();
     const first = cache.get('k', load);
     pending[0].resolve('v1');
@@ -106,7 +106,7 @@ describe('ShortLivedCache', () => {
   });
 
   it('when a first load fails, then it is not kept and the next caller loads again', async () => {
-    const cache = new ShortLivedCache<string>(1_000, now);
+    const cache = new ShortLivedCache<string>(1_000, { now });
     const { load, pending } = loads<string>();
     const failed = cache.get('k', load);
     pending[0].reject(new Error('database down'));
@@ -114,5 +114,45 @@ describe('ShortLivedCache', () => {
     const next = cache.get('k', load);
     pending[1].resolve('v1');
     await expect(next).resolves.toBe('v1');
+  });
+
+  it('when a value has an age of its own, then it is held for that age and refreshed past half of it', async () => {
+    const cache = new ShortLivedCache<string | undefined>(1_000, {
+      now,
+      ageOf: (v) => (v === undefined ? 200 : 1_000),
+    });
+    const { load, pending } = loads<string | undefined>();
+    const miss = cache.get('k', load);
+    pending[0].resolve(undefined);
+    await expect(miss).resolves.toBeUndefined();
+    clock += 150; // past half of 200 ms
+    await expect(cache.get('k', load)).resolves.toBeUndefined();
+    expect(load).toHaveBeenCalledTimes(2);
+    pending[1].resolve('found');
+    await settle();
+    await expect(cache.get('k', load)).resolves.toBe('found');
+    clock += 900; // 900 ms after the refresh began: a found value lives 1,000 ms
+    await expect(cache.get('k', load)).resolves.toBe('found');
+  });
+
+  it('when entries are invalidated by value, then the matching ones and the loads in flight are dropped and the others stay', async () => {
+    const cache = new ShortLivedCache<string>(1_000, { now });
+    const { load, pending } = loads<string>();
+    const a = cache.get('a', load);
+    const b = cache.get('b', load);
+    pending[0].resolve('revoked');
+    pending[1].resolve('kept');
+    await Promise.all([a, b]);
+    const inFlight = cache.get('c', load);
+    cache.invalidateWhere((v) => v === 'revoked');
+    pending[2].resolve('read before the change');
+    // A caller already waiting still gets its value.
+    await expect(inFlight).resolves.toBe('read before the change');
+    await expect(cache.get('b', load)).resolves.toBe('kept');
+    const again = [cache.get('a', load), cache.get('c', load)];
+    expect(load).toHaveBeenCalledTimes(5);
+    pending[3].resolve('a2');
+    pending[4].resolve('c2');
+    await expect(Promise.all(again)).resolves.toEqual(['a2', 'c2']);
   });
 });

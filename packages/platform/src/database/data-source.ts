@@ -22,6 +22,24 @@ export interface ServiceDataSourceOptions {
   lockTimeoutMs?: number;
 }
 
+/**
+ * The `options` every connection of the service opens with: its schema first on the search_path, then its timeouts.
+ * The DataSource's pool uses them, and so does the outbox relay's own pool when it runs on a thread of its own.
+ */
+export function connectionOptions(
+  o: Pick<ServiceDataSourceOptions, 'schema' | 'statementTimeoutMs' | 'lockTimeoutMs'>,
+): string {
+  return [
+    `-c search_path="${o.schema}",public`,
+    o.statementTimeoutMs ? `-c statement_timeout=${o.statementTimeoutMs}` : '',
+    o.lockTimeoutMs ? `-c lock_timeout=${o.lockTimeoutMs}` : '',
+    // A transaction left open by a stuck request cannot hold its locks for ever.
+    o.statementTimeoutMs ? `-c idle_in_transaction_session_timeout=${o.statementTimeoutMs * 4}` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
+}
+
 export function dataSourceOptions(o: ServiceDataSourceOptions): DataSourceOptions {
   return {
     type: 'postgres',
@@ -35,15 +53,7 @@ export function dataSourceOptions(o: ServiceDataSourceOptions): DataSourceOption
     poolSize: o.poolSize ?? 10,
     applicationName: o.applicationName,
     extra: {
-      options: [
-        `-c search_path="${o.schema}",public`,
-        o.statementTimeoutMs ? `-c statement_timeout=${o.statementTimeoutMs}` : '',
-        o.lockTimeoutMs ? `-c lock_timeout=${o.lockTimeoutMs}` : '',
-        // A transaction left open by a stuck request cannot hold its locks for ever.
-        o.statementTimeoutMs ? `-c idle_in_transaction_session_timeout=${o.statementTimeoutMs * 4}` : '',
-      ]
-        .filter(Boolean)
-        .join(' '),
+      options: connectionOptions(o),
       ...(o.acquireTimeoutMs ? { connectionTimeoutMillis: o.acquireTimeoutMs } : {}),
       // Idle connections close after 10 s, but not the last two: the first requests after a quiet spell would
       // otherwise wait for new connections (10-20 ms each here, more under load).

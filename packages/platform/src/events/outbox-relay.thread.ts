@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { Logger } from 'pino';
+import pino, { type Level, type Logger } from 'pino';
 import {
   outboxLag,
   type OutboxLag,
@@ -45,14 +45,6 @@ export type RelayWorkerMessage =
 const RESTART_MS = 1_000;
 const STOP_TIMEOUT_MS = 15_000;
 const LAG_TIMEOUT_MS = 5_000;
-const LEVELS: Record<number, 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'> = {
-  10: 'trace',
-  20: 'debug',
-  30: 'info',
-  40: 'warn',
-  50: 'error',
-  60: 'fatal',
-};
 
 /**
  * The worker's compiled entry. Run from the sources (the test suites import the kit's sources), the thread still runs
@@ -201,7 +193,7 @@ export class OutboxRelayThread implements OutboxRelayHandle {
         string,
         unknown
       >;
-      this.o.logger[LEVELS[level] ?? 'info'](fields, msg ?? '');
+      this.o.logger[(pino.levels.labels[level] as Level | undefined) ?? 'info'](fields, msg ?? '');
     } catch {
       this.o.logger.info(line.trim());
     }

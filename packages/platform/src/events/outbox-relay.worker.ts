@@ -49,7 +49,6 @@ const db: RelayDatabase = {
 
 const kafka = new KafkaConnection({ clientId: data.clientId, brokers: data.brokers, logger });
 
-let leader = false;
 const relay = new OutboxRelay({
   db,
   kafka,
@@ -59,20 +58,13 @@ const relay = new OutboxRelay({
   batchSize: data.batchSize,
   maxBatchBytes: data.maxBatchBytes,
   pollIntervalMs: data.pollIntervalMs,
+  onLeadership: (leader) => post({ kind: 'leader', leader }),
   metrics: {
     eventsPublished: { inc: (labels, n) => post({ kind: 'published', ...labels, n }) },
     relayFailures: { inc: () => post({ kind: 'failure' }) },
     outboxParked: { inc: (labels) => post({ kind: 'parked', ...labels }) },
   },
 });
-
-// Leadership is read off the relay: it changes inside its loop, so a light timer reports the changes.
-const leadership = setInterval(() => {
-  if (relay.isLeader !== leader) {
-    leader = relay.isLeader;
-    post({ kind: 'leader', leader });
-  }
-}, 100);
 
 port.on('message', (msg: RelayThreadMessage) => {
   if (msg.kind === 'lag') {
@@ -82,7 +74,6 @@ port.on('message', (msg: RelayThreadMessage) => {
     );
   } else if (msg.kind === 'stop') {
     void (async () => {
-      clearInterval(leadership);
       await relay.stop();
       await kafka.close().catch(() => undefined);
       await pool.end().catch(() => undefined);

@@ -125,6 +125,8 @@ export interface OutboxRelayOptions {
   maxBatchBytes?: number;
   pollIntervalMs: number;
   maxBackoffMs?: number;
+  /** Called when this relay gains or loses the schema's leadership. */
+  onLeadership?: (leader: boolean) => void;
   /**
    * How long acknowledged rows may wait for the next cycle's read to delete them before they are deleted on their
    * own (a crash meanwhile only republishes them, which consumers dedupe by event id).
@@ -140,14 +142,20 @@ export class OutboxRelay implements OutboxRelayHandle {
   private listener?: Client;
   private wake?: () => void;
   private notified = false;
-  private leader = false;
+  private leading = false;
   /** Ids the broker acknowledged whose rows are not deleted yet; the next read deletes them in the same statement. */
   private acknowledged: string[] = [];
 
   constructor(private readonly o: OutboxRelayOptions) {}
 
   get isLeader(): boolean {
-    return this.leader;
+    return this.leading;
+  }
+
+  private setLeader(v: boolean): void {
+    if (v === this.leading) return;
+    this.leading = v;
+    this.o.onLeadership?.(v);
   }
 
   start(): void {
@@ -179,9 +187,9 @@ export class OutboxRelay implements OutboxRelayHandle {
     const maxBackoff = this.o.maxBackoffMs ?? 5000;
     while (this.running) {
       try {
-        if (!this.leader) {
+        if (!this.leading) {
           await this.acquireLeadership();
-          if (!this.leader) {
+          if (!this.leading) {
             await this.sleep(1000);
             continue;
           }
@@ -332,7 +340,7 @@ export class OutboxRelay implements OutboxRelayHandle {
         application_name: `outbox-relay:${this.o.schema}`,
       });
       client.on('error', () => {
-        this.leader = false;
+        this.setLeader(false);
       });
       client.on('notification', (msg) => {
         if (msg.channel === OUTBOX_CHANNEL && msg.payload === this.o.schema) {
@@ -341,7 +349,7 @@ export class OutboxRelay implements OutboxRelayHandle {
         }
       });
       client.on('end', () => {
-        this.leader = false;
+        this.setLeader(false);
         if (this.listener === client) this.listener = undefined;
       });
       await client.connect();
@@ -352,8 +360,8 @@ export class OutboxRelay implements OutboxRelayHandle {
       'SELECT pg_try_advisory_lock(hashtext($1)) AS locked',
       [`mcp-host.outbox.${this.o.schema}`],
     );
-    this.leader = res.rows[0].locked;
-    if (this.leader)
+    this.setLeader(res.rows[0].locked);
+    if (this.leading)
       this.o.logger.info({ schema: this.o.schema }, 'outbox relay is the leader for its schema');
   }
 
@@ -370,7 +378,7 @@ export class OutboxRelay implements OutboxRelayHandle {
   private async releaseListener(): Promise<void> {
     const l = this.listener;
     this.listener = undefined;
-    this.leader = false;
+    this.setLeader(false);
     if (l) await l.end().catch(() => undefined);
   }
 
